@@ -89,10 +89,12 @@ func (a *Article) Validate() error {
 	if err := checkText("external_id", a.ExternalID, 0, MaxExternalIDLen); err != nil {
 		return err
 	}
-	if err := checkText("title", a.Title, 1, MaxTitleLen); err != nil {
+	// The question comes before the title, whose default it is: an empty question must be
+	// reported as such, not as an empty title.
+	if err := checkText("question", a.Question, 1, MaxQuestionLen); err != nil {
 		return err
 	}
-	if err := checkText("question", a.Question, 1, MaxQuestionLen); err != nil {
+	if err := checkText("title", a.Title, 1, MaxTitleLen); err != nil {
 		return err
 	}
 	if err := checkText("answer", a.Answer, 1, MaxAnswerLen); err != nil {

@@ -20,11 +20,12 @@ type SearchParams struct {
 	LanguageBonus float64
 }
 
-// DefaultSearchParams returns the tuned defaults.
+// DefaultSearchParams returns the tuned defaults. They shape the candidates the store returns
+// (rerankDepth of them), which the service then reranks.
 func DefaultSearchParams() SearchParams {
 	return SearchParams{
 		PerSide:       40,
-		MaxTerms:      16,
+		MaxTerms:      32,
 		K1:            1.2,
 		B:             0.75,
 		RRFK:          60,
@@ -285,10 +286,11 @@ func (r SearchRequest) Validate() error {
 // Candidate is one article proposed for a question.
 type Candidate struct {
 	Article      Article
-	Score        float64 // fused retrieval score
-	Similarity   float64
+	Score        float64 // the ranking score (see rerank)
+	Match        float64 // exact n-gram cosine of the query and the best matching text, 0..1
+	Similarity   float64 // vector similarity from the store
 	LexicalScore float64
-	ChunkText    string
+	ChunkText    string // the text of the article that matched best
 }
 
 // SearchResult is the ranked candidates and the confidence the bot would give the best one.
@@ -321,7 +323,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 		Terms:         terms,
 		Language:      lang,
 		Category:      req.Category,
-		Limit:         max(req.TopK, confidenceDepth),
+		Limit:         max(req.TopK, rerankDepth),
 		PerSide:       max(p.PerSide, req.TopK),
 		MaxTerms:      p.MaxTerms,
 		K1:            p.K1,
@@ -334,18 +336,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	if err != nil {
 		return SearchResult{}, err
 	}
-	res := SearchResult{Language: lang, Confidence: Confidence(terms, hits)}
-	for i, h := range hits {
-		if i == req.TopK {
-			break
-		}
-		res.Candidates = append(res.Candidates, Candidate{
-			Article:      h.Article,
-			Score:        h.Fused,
-			Similarity:   h.Similarity,
-			LexicalScore: h.LexicalScore,
-			ChunkText:    h.ChunkText,
-		})
-	}
+	_, local := s.embedder.(*LocalEmbedder)
+	cands := rerank(req.Query, lang, hits, !local, p.LanguageBonus)
+	res := SearchResult{Language: lang, Confidence: Confidence(cands)}
+	res.Candidates = cands[:min(len(cands), req.TopK)]
 	return res, nil
 }

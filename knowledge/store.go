@@ -72,6 +72,20 @@ type UpsertResult struct {
 // a side the article is not ranked on adds 0; plus LanguageBonus when the article's language
 // equals Language. Results are sorted by fused score (ties: lower article id first) and cut to
 // Limit.
+//
+// Decisions where the above is silent (both stores follow them):
+//   - Only published articles matching Category (when set) take part on either side; N, avgLen
+//     and df stay over all chunks. The results are the union of both sides' candidates.
+//   - Equal similarities or lexical scores rank the lower article id first; within an article,
+//     equal chunk scores pick the lower Ordinal (for Hit.ChunkKind/ChunkText).
+//   - An empty Vector skips the vector side (Similarity is then 0); a Vector whose length
+//     differs from the stored embeddings is ErrModelMismatch. Chunks without an embedding take
+//     no part on the vector side. Embedders never return zero vectors (pgvector would give NaN).
+//   - Similarity follows pgvector: 1 - cosine distance, the cosine clamped to [-1, 1].
+//   - Chunk.Terms is read as a set (binary tf). MaxTerms < 1 keeps every query term.
+//   - Limit and PerSide below 1 are ErrInvalid (a *FieldError naming "limit" or "per_side").
+//   - Hit.Similarity and Hit.LexicalScore are computed for every returned article, also on
+//     the side it is not ranked on.
 type SearchQuery struct {
 	Vector        []float32
 	Terms         []string
@@ -116,17 +130,20 @@ type Store interface {
 	// ListArticles returns up to f.Limit articles ordered by id, and whether more follow.
 	ListArticles(ctx context.Context, f ListFilter) ([]Article, bool, error)
 	// UpsertArticles writes all items in one transaction: an item whose ExternalID exists
-	// replaces that article (its Version increments), others are created. Either every item
-	// is written or none is.
+	// replaces that article (its Version increments; the Version in the item is not checked),
+	// others are created. Either every item is written or none is; two items with the same
+	// non-empty ExternalID are ErrConflict. Results are parallel to items.
 	UpsertArticles(ctx context.Context, items []ArticleChunks) ([]UpsertResult, error)
-	// History returns the earlier versions of an article, newest first.
+	// History returns the earlier versions of an article, newest first; ErrNotFound for an
+	// unknown (or deleted) id.
 	History(ctx context.Context, id int64) ([]Article, error)
 	// CountArticles counts all articles of any status.
 	CountArticles(ctx context.Context) (int, error)
 	// Search ranks published articles as SearchQuery describes.
 	Search(ctx context.Context, q SearchQuery) ([]Hit, error)
 	// EnsureModel records m if the store has no model yet, and returns ErrModelMismatch when
-	// it holds vectors of another model or dimension.
+	// it holds vectors of another model or dimension. Once a model is recorded, writing a
+	// chunk embedding of another dimension is ErrModelMismatch.
 	EnsureModel(ctx context.Context, m EmbeddingModel) error
 	// Reindex re-embeds every article with a new model: it calls chunk for batches of
 	// articles, replaces all chunks, and records m, all in one transaction.

@@ -1,0 +1,185 @@
+// Package api is faqbot's HTTP interface (DESIGN §4): routes, authentication, limits, the
+// error table, metrics and the OpenAPI contract. It is the only package that imports Echo.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faqbot/faqbot/internal/auth"
+	"github.com/faqbot/faqbot/internal/auth/memory"
+	"github.com/faqbot/faqbot/knowledge"
+)
+
+// Config holds the HTTP knobs; zero values take the defaults below.
+type Config struct {
+	// AdminToken is used only when Deps.Auth is nil, to build an auth service over an
+	// in-memory token store.
+	AdminToken string
+	// MaxBodyBytes bounds a JSON request body (default 1 MiB); MaxImportBytes bounds an
+	// article import (default 20 MiB). A larger body is answered with 413.
+	MaxBodyBytes, MaxImportBytes int64
+	// RateLimit is the sustained requests per second allowed per client IP (default 20; a
+	// negative value turns limiting off); RateBurst the burst above it (default 2×RateLimit).
+	RateLimit float64
+	RateBurst int
+	// RequestTimeout bounds each non-streaming request (default 30 s); imports get
+	// importTimeoutFactor times as long.
+	RequestTimeout time.Duration
+	// TrustProxy takes the client IP from X-Forwarded-For set by a proxy on a private or
+	// loopback address. Off, the peer address is the client: a client could otherwise pick
+	// its own rate-limit bucket.
+	TrustProxy bool
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxImportBytes = 20 << 20
+	DefaultRateLimit      = 20
+	DefaultRequestTimeout = 30 * time.Second
+	importTimeoutFactor   = 10
+)
+
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxImportBytes <= 0 {
+		c.MaxImportBytes = DefaultMaxImportBytes
+	}
+	if c.RateLimit == 0 {
+		c.RateLimit = DefaultRateLimit
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = max(1, int(2*c.RateLimit))
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	return c
+}
+
+// Deps are the services the API calls.
+type Deps struct {
+	Logger    *slog.Logger // nil: discard
+	Knowledge *knowledge.Service
+	Auth      *auth.Service // nil: admin token only, minted tokens kept in memory
+	// Ready reports whether the dependencies answer; nil means always ready.
+	Ready func(context.Context) error
+	// Registry receives the HTTP metrics and is served at /metrics; nil: a new one with the
+	// Go and process collectors.
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP handler of faqbot.
+type Server struct {
+	cfg       Config
+	echo      *echo.Echo
+	log       *slog.Logger
+	knowledge *knowledge.Service
+	auth      *auth.Service
+	ready     func(context.Context) error
+	registry  *prometheus.Registry
+	metrics   *httpMetrics
+	// bodyLimits holds the routes allowed a body larger than cfg.MaxBodyBytes, by
+	// method and route template.
+	bodyLimits map[string]int64
+}
+
+// New builds the server and its routes. deps.Knowledge is required.
+func New(cfg Config, deps Deps) *Server {
+	if deps.Knowledge == nil {
+		panic("api.New: Deps.Knowledge is nil")
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:        cfg,
+		log:        deps.Logger,
+		knowledge:  deps.Knowledge,
+		auth:       deps.Auth,
+		ready:      deps.Ready,
+		registry:   deps.Registry,
+		bodyLimits: map[string]int64{},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.auth == nil {
+		s.auth = auth.NewService(memory.New(), cfg.AdminToken)
+	}
+	if s.ready == nil {
+		s.ready = func(context.Context) error { return nil }
+	}
+	if s.registry == nil {
+		s.registry = newRegistry()
+	}
+	s.metrics = newHTTPMetrics(s.registry)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	s.echo = e
+
+	// The order matters: every later step is logged under the request id, a panic anywhere
+	// below is still logged and counted, and limits are enforced before any handler reads.
+	e.Use(requestID)
+	e.Use(s.observe)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: panicError}))
+	e.Use(s.limitBody)
+	if cfg.RateLimit > 0 {
+		e.Use(s.rateLimiter())
+	}
+	s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.serveMetrics)
+	e.GET("/openapi.yaml", serveOpenAPI)
+
+	// Groups get no middleware of their own: Echo would add catch-all routes for them, and
+	// unknown paths would then ask for a token instead of answering 404.
+	v1 := e.Group("/v1")
+	timeout := middleware.ContextTimeout(s.cfg.RequestTimeout)
+	editor := []echo.MiddlewareFunc{timeout, s.require(auth.RoleEditor)}
+	admin := []echo.MiddlewareFunc{timeout, s.require(auth.RoleAdmin)}
+	importing := []echo.MiddlewareFunc{
+		middleware.ContextTimeout(importTimeoutFactor * s.cfg.RequestTimeout),
+		s.require(auth.RoleEditor),
+	}
+
+	(&tokensHandler{auth: s.auth}).routes(v1, admin)
+	(&articlesHandler{knowledge: s.knowledge}).routes(v1, editor)
+	(&importHandler{knowledge: s.knowledge}).routes(v1, importing)
+	s.allowBody(http.MethodPost, "/v1/articles/import", s.cfg.MaxImportBytes)
+	(&searchHandler{knowledge: s.knowledge}).routes(v1, editor)
+}
+
+// Routes lists the registered routes as "METHOD /path/{param}", for tests and docs.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.echo.Routes() {
+		if r.Method == echo.RouteNotFound {
+			continue
+		}
+		out = append(out, r.Method+" "+openAPIPath(r.Path))
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	env := envOf(map[string]string{
+		"FAQBOT_ADDR":           ":9000",
+		"FAQBOT_RATE_LIMIT":     "5",
+		"FAQBOT_LLM_TIMEOUT":    "3s",
+		"DATABASE_URL":          "postgres://u:secret@db:5432/x",
+		"FAQBOT_DEMO_DATA":      "false",
+		"FAQBOT_MAX_BODY_BYTES": "4096",
+	})
+	cfg, rest, err := parseConfig("serve", []string{"--addr", "127.0.0.1:0", "extra"}, env, io.Discard, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:0", cfg.Addr, "a flag wins over the environment")
+	assert.Equal(t, 5.0, cfg.RateLimit, "the environment wins over the default")
+	assert.Equal(t, 3*time.Second, cfg.LLMTimeout)
+	assert.False(t, cfg.DemoData)
+	assert.Equal(t, int64(4096), cfg.MaxBodyBytes)
+	assert.Equal(t, 256, cfg.LocalDims, "defaults stay")
+	assert.Equal(t, []string{"extra"}, rest)
+	assert.False(t, cfg.anonymousAllowed(), "anonymous chat is off with a database")
+	assert.NotContains(t, cfg.String(), "secret", "the password is masked")
+}
+
+func TestConfigErrorsNameTheSetting(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"bad number in env", map[string]string{"FAQBOT_LOCAL_DIMENSIONS": "many"}, nil, "FAQBOT_LOCAL_DIMENSIONS"},
+		{"bad duration in env", map[string]string{"FAQBOT_LLM_TIMEOUT": "soon"}, nil, "FAQBOT_LLM_TIMEOUT"},
+		{"bad bool in env", map[string]string{"FAQBOT_DEMO_DATA": "maybe"}, nil, "FAQBOT_DEMO_DATA"},
+		{"anonymous not a bool", map[string]string{"FAQBOT_ANONYMOUS": "sometimes"}, nil, "FAQBOT_ANONYMOUS"},
+		{"dimension out of range", nil, []string{"--local-dimensions", "3"}, "FAQBOT_LOCAL_DIMENSIONS"},
+		{"openai embedder without key", map[string]string{"FAQBOT_EMBEDDER": "openai"}, nil, "OPENAI_API_KEY"},
+		{"unknown log format", map[string]string{"FAQBOT_LOG_FORMAT": "xml"}, nil, "FAQBOT_LOG_FORMAT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := parseConfig("serve", tt.args, envOf(tt.env), io.Discard, nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestConfigDefaultsOfDemoMode(t *testing.T) {
+	cfg, _, err := parseConfig("serve", nil, envOf(nil), io.Discard, nil)
+	require.NoError(t, err)
+	assert.True(t, cfg.anonymousAllowed(), "anonymous chat is on in the demo mode")
+	assert.False(t, cfg.useOpenAIEmbedder())
+	cfg.OpenAIKey = "sk-test"
+	assert.True(t, cfg.useOpenAIEmbedder(), "a key selects the server's embeddings")
+	assert.NotContains(t, cfg.String(), "sk-test")
+}
+
+func TestUnknownCommandAndHelp(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"frobnicate"}, envOf(nil), &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "frobnicate")
+	assert.Contains(t, errOut.String(), "Usage:")
+
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"help"}, envOf(nil), &out, &errOut))
+	assert.Contains(t, out.String(), "token create")
+
+	err = run(t.Context(), []string{"serve", "-h"}, envOf(nil), &out, &errOut)
+	assert.ErrorIs(t, err, flag.ErrHelp)
+}
+
+func TestCommandsThatNeedADatabaseSayWhy(t *testing.T) {
+	for _, args := range [][]string{{"migrate"}, {"reindex"}, {"token", "create", "--role", "editor"}} {
+		t.Run(args[0], func(t *testing.T) {
+			err := run(t.Context(), args, envOf(nil), io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "DATABASE_URL")
+		})
+	}
+}

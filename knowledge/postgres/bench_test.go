@@ -1,0 +1,338 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/faqbot/faqbot/internal/postgres/pgtest"
+	"github.com/faqbot/faqbot/knowledge"
+	"github.com/faqbot/faqbot/knowledge/postgres"
+)
+
+// Benchmarks behind docs/benchmarks.md. They need PostgreSQL with pgvector (skipped without
+// one) and size themselves from the environment, so that `go test -bench .` stays affordable:
+//
+//	FAQBOT_BENCH_ARTICLES  comma-separated corpus sizes for search and recall (default 10000)
+//	FAQBOT_BENCH_DIMS      embedding dimensions of the local embedder (default 256, the server's)
+//	FAQBOT_BENCH_QUERIES   distinct queries per run (default 300)
+
+func envInts(b *testing.B, name string, def []int) []int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			b.Fatalf("%s: %q is not a list of positive numbers", name, v)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func benchEmbedder(b *testing.B) knowledge.Embedder {
+	return knowledge.NewLocalEmbedder(envInts(b, "FAQBOT_BENCH_DIMS", []int{256})[0])
+}
+
+type benchQuery struct {
+	text, lang string
+	vector     []float32
+	terms      []string
+}
+
+type benchDB struct {
+	pool    *pgxpool.Pool
+	store   *postgres.Store
+	svc     *knowledge.Service
+	queries []benchQuery
+}
+
+// importBatch is how many articles one Import call writes while loading a corpus.
+const importBatch = 10000
+
+// loadBench fills a fresh database with n synthetic articles through the service, as an
+// import would, and prepares embedded queries about them.
+func loadBench(b *testing.B, n int) *benchDB {
+	b.Helper()
+	ctx := context.Background()
+	pool := pgtest.New(b)
+	store := postgres.New(pool)
+	emb := benchEmbedder(b)
+	svc := knowledge.NewService(store, emb, knowledge.DefaultSearchParams())
+	if err := svc.EnsureModel(ctx); err != nil {
+		b.Fatal(err)
+	}
+	gen := newCorpusGen(1)
+	var articles []knowledge.Article
+	start := time.Now()
+	for done := 0; done < n; {
+		rows := make([]knowledge.ImportRow, 0, min(importBatch, n-done))
+		for len(rows) < cap(rows) {
+			a := gen.article(done)
+			articles = append(articles, a)
+			rows = append(rows, knowledge.ImportRow{Row: done + 1, Article: a})
+			done++
+		}
+		rep, err := svc.Import(ctx, rows)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rep.Failed) > 0 {
+			b.Fatalf("import failed rows: %+v", rep.Failed[:min(3, len(rep.Failed))])
+		}
+	}
+	b.Logf("loaded %d articles in %v", n, time.Since(start).Round(time.Millisecond))
+	if _, err := pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	db := &benchDB{pool: pool, store: store, svc: svc}
+	qgen := newCorpusGen(2)
+	count := envInts(b, "FAQBOT_BENCH_QUERIES", []int{300})[0]
+	texts := make([]string, count)
+	for i := range texts {
+		var q benchQuery
+		q.text, q.lang = qgen.query(articles)
+		texts[i] = q.text
+		db.queries = append(db.queries, q)
+	}
+	vecs, err := emb.Embed(ctx, texts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range db.queries {
+		db.queries[i].vector = vecs[i]
+		db.queries[i].terms = knowledge.Tokenize(texts[i])
+	}
+	return db
+}
+
+func (db *benchDB) searchQuery(q benchQuery) knowledge.SearchQuery {
+	p := knowledge.DefaultSearchParams()
+	return knowledge.SearchQuery{
+		Vector: q.vector, Terms: q.terms, Language: q.lang, Limit: 10, PerSide: p.PerSide, MaxTerms: p.MaxTerms,
+		K1: p.K1, B: p.B, RRFK: p.RRFK, VectorWeight: p.VectorWeight, LexicalWeight: p.LexicalWeight,
+		LanguageBonus: p.LanguageBonus,
+	}
+}
+
+// vectorOnlySQL is the bare top-10 nearest-chunks query the hybrid search is measured against.
+const vectorOnlySQL = `SELECT article_id, embedding <=> $1 AS dist FROM chunks
+	WHERE published ORDER BY embedding <=> $1 LIMIT 10`
+
+type nearest struct {
+	ArticleID int64   `db:"article_id"`
+	Dist      float64 `db:"dist"`
+}
+
+func vectorOnly(ctx context.Context, q pgx.Tx, pool *pgxpool.Pool, v []float32) ([]nearest, error) {
+	var rows pgx.Rows
+	if q != nil {
+		rows, _ = q.Query(ctx, vectorOnlySQL, pgvector.NewVector(v))
+	} else {
+		rows, _ = pool.Query(ctx, vectorOnlySQL, pgvector.NewVector(v))
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByName[nearest])
+}
+
+// latencies runs op b.N times, cycling through the queries, and reports p50 and p99.
+func latencies(b *testing.B, db *benchDB, op func(q benchQuery) error) {
+	b.Helper()
+	// Warm the caches and the prepared statement before timing.
+	for _, q := range db.queries[:min(50, len(db.queries))] {
+		if err := op(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	took := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		q := db.queries[i%len(db.queries)]
+		start := time.Now()
+		if err := op(q); err != nil {
+			b.Fatal(err)
+		}
+		took = append(took, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(took)
+	pct := func(p float64) float64 {
+		return float64(took[min(len(took)-1, int(p*float64(len(took))))].Microseconds())
+	}
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+}
+
+// BenchmarkSearch compares the hybrid Store.Search with the bare top-10 pgvector query over the
+// same table, per corpus size.
+func BenchmarkSearch(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range envInts(b, "FAQBOT_BENCH_ARTICLES", []int{10000}) {
+		db := loadBench(b, n)
+		b.Run(fmt.Sprintf("articles=%d/hybrid", n), func(b *testing.B) {
+			latencies(b, db, func(q benchQuery) error {
+				hits, err := db.store.Search(ctx, db.searchQuery(q))
+				if err == nil && len(hits) == 0 {
+					err = fmt.Errorf("no hits for %q", q.text)
+				}
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("articles=%d/vector-only", n), func(b *testing.B) {
+			latencies(b, db, func(q benchQuery) error {
+				got, err := vectorOnly(ctx, nil, db.pool, q.vector)
+				if err == nil && len(got) != 10 {
+					err = fmt.Errorf("%d rows for %q", len(got), q.text)
+				}
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkRecall measures recall@10 of the HNSW search against exact search (the same query
+// with index scans off) for several ef_search values; the pool's default is
+// internal/postgres.HNSWEfSearch. It reports chunk-level recall of the bare query and
+// article-level recall of Store.Search's vector side.
+func BenchmarkRecall(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range envInts(b, "FAQBOT_BENCH_ARTICLES", []int{10000}) {
+		db := loadBench(b, n)
+		queries := db.queries[:min(100, len(db.queries))]
+		exact := make([][]nearest, len(queries))
+		exactArticles := make([][]int64, len(queries))
+		for i, q := range queries {
+			err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, "SET LOCAL enable_indexscan = off"); err != nil {
+					return err
+				}
+				var err error
+				if exact[i], err = vectorOnly(ctx, tx, nil, q.vector); err != nil {
+					return err
+				}
+				rows, _ := tx.Query(ctx, `SELECT article_id FROM chunks WHERE published
+					GROUP BY article_id ORDER BY min(embedding <=> $1), article_id LIMIT 10`, pgvector.NewVector(q.vector))
+				exactArticles[i], err = pgx.CollectRows(rows, pgx.RowTo[int64])
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, ef := range []int{20, 40, 64, 100, 200} {
+			b.Run(fmt.Sprintf("articles=%d/ef_search=%d", n, ef), func(b *testing.B) {
+				var chunkHits, articleHits, total float64
+				for it := 0; it < b.N; it++ {
+					for i, q := range queries {
+						err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+							if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL hnsw.ef_search = %d", ef)); err != nil {
+								return err
+							}
+							got, err := vectorOnly(ctx, tx, nil, q.vector)
+							if err != nil {
+								return err
+							}
+							chunkHits += overlap(got, exact[i])
+							arts, err := vectorArticles(ctx, tx, q.vector)
+							if err != nil {
+								return err
+							}
+							articleHits += overlapIDs(arts, exactArticles[i])
+							return nil
+						})
+						if err != nil {
+							b.Fatal(err)
+						}
+						total += 10
+					}
+				}
+				b.ReportMetric(chunkHits/total, "chunk-recall@10")
+				b.ReportMetric(articleHits/total, "article-recall@10")
+			})
+		}
+	}
+}
+
+// vectorArticles is the vector side of Store.Search alone, the ten best articles.
+func vectorArticles(ctx context.Context, tx pgx.Tx, v []float32) ([]int64, error) {
+	rows, _ := tx.Query(ctx, `WITH c AS MATERIALIZED (
+			SELECT article_id, embedding <=> $1 AS dist FROM chunks WHERE published
+			ORDER BY embedding <=> $1 LIMIT 160)
+		SELECT article_id FROM c GROUP BY article_id ORDER BY min(dist), article_id LIMIT 10`, pgvector.NewVector(v))
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// overlap counts the results of got that belong in the exact top 10: a result as close as the
+// exact tenth counts, since the synthetic corpus repeats some texts and so ties distances.
+func overlap(got, want []nearest) float64 {
+	if len(want) == 0 {
+		return 0
+	}
+	bound := want[len(want)-1].Dist + 1e-9
+	n := 0.0
+	for _, g := range got {
+		if g.Dist <= bound {
+			n++
+		}
+	}
+	return min(n, float64(len(want)))
+}
+
+func overlapIDs(got, want []int64) float64 {
+	n := 0.0
+	for _, g := range got {
+		if slices.Contains(want, g) {
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkImport measures Service.Import of a whole file of new articles (one transaction),
+// the local embedder included, into an empty store with its HNSW index, then the re-import of
+// the same file, which replaces every article.
+func BenchmarkImport(b *testing.B) {
+	ctx := context.Background()
+	n := envInts(b, "FAQBOT_BENCH_IMPORT", []int{10000})[0]
+	gen := newCorpusGen(3)
+	rows := make([]knowledge.ImportRow, n)
+	for i := range rows {
+		rows[i] = knowledge.ImportRow{Row: i + 1, Article: gen.article(i)}
+	}
+	var createSecs, updateSecs float64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		pool := pgtest.New(b)
+		svc := knowledge.NewService(postgres.New(pool), benchEmbedder(b), knowledge.DefaultSearchParams())
+		if err := svc.EnsureModel(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for _, phase := range []*float64{&createSecs, &updateSecs} {
+			start := time.Now()
+			rep, err := svc.Import(ctx, rows)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(rep.Failed) > 0 || rep.Created+rep.Updated != n {
+				b.Fatalf("import: %+v", rep)
+			}
+			*phase += time.Since(start).Seconds()
+		}
+		b.StopTimer()
+		pool.Close()
+	}
+	b.ReportMetric(float64(n*b.N)/createSecs, "created/s")
+	b.ReportMetric(float64(n*b.N)/updateSecs, "replaced/s")
+}

@@ -1,0 +1,179 @@
+// Package postgres is the knowledge.Store on PostgreSQL with pgvector: articles and their
+// history, chunks with HNSW-indexed embeddings and GIN-indexed lexical terms, and a hybrid
+// search that ranks in one SQL statement exactly as knowledge.SearchQuery specifies.
+//
+// The pool must come from internal/postgres.Connect (pgvector types registered, HNSW search
+// settings applied) on a database that internal/postgres.Migrate has brought up to date.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/faqbot/faqbot/knowledge"
+)
+
+var _ knowledge.Store = (*Store)(nil)
+
+// Store is a knowledge.Store on a pgx pool. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// articleColumns is the select list that articleRow scans by name.
+const articleColumns = `id, coalesce(external_id, '') AS external_id, title, question, answer, similar_questions,
+	category, tags, language, status, version, created_at, updated_at`
+
+type articleRow struct {
+	ID               int64     `db:"id"`
+	ExternalID       string    `db:"external_id"`
+	Title            string    `db:"title"`
+	Question         string    `db:"question"`
+	Answer           string    `db:"answer"`
+	SimilarQuestions []string  `db:"similar_questions"`
+	Category         string    `db:"category"`
+	Tags             []string  `db:"tags"`
+	Language         string    `db:"language"`
+	Status           string    `db:"status"`
+	Version          int       `db:"version"`
+	CreatedAt        time.Time `db:"created_at"`
+	UpdatedAt        time.Time `db:"updated_at"`
+}
+
+func (r articleRow) article() knowledge.Article {
+	return knowledge.Article{
+		ID:               r.ID,
+		ExternalID:       r.ExternalID,
+		Title:            r.Title,
+		Question:         r.Question,
+		Answer:           r.Answer,
+		SimilarQuestions: nonNil(r.SimilarQuestions),
+		Category:         r.Category,
+		Tags:             nonNil(r.Tags),
+		Language:         r.Language,
+		Status:           knowledge.Status(r.Status),
+		Version:          r.Version,
+		CreatedAt:        r.CreatedAt.UTC(),
+		UpdatedAt:        r.UpdatedAt.UTC(),
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func collectArticles(rows pgx.Rows) ([]knowledge.Article, error) {
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[articleRow])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]knowledge.Article, len(got))
+	for i, r := range got {
+		out[i] = r.article()
+	}
+	return out, nil
+}
+
+// GetArticle implements knowledge.Store.
+func (s *Store) GetArticle(ctx context.Context, id int64) (knowledge.Article, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+articleColumns+" FROM articles WHERE id = $1", id)
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[articleRow])
+	if err != nil {
+		return knowledge.Article{}, dbError(err, "get article %d", id)
+	}
+	return r.article(), nil
+}
+
+// ListArticles implements knowledge.Store: keyset pagination by id, one row more than asked
+// telling whether another page follows.
+func (s *Store) ListArticles(ctx context.Context, f knowledge.ListFilter) ([]knowledge.Article, bool, error) {
+	if f.Limit < 1 {
+		return nil, false, &knowledge.FieldError{Field: "limit", Reason: fmt.Sprintf("must be at least 1, got %d", f.Limit)}
+	}
+	rows, _ := s.pool.Query(ctx, "SELECT "+articleColumns+` FROM articles
+		WHERE id > $1
+		  AND ($2 = '' OR category = $2)
+		  AND ($3 = '' OR status = $3)
+		  AND ($4 = '' OR language = $4)
+		  AND ($5 = '' OR strpos(lower(title), $5) > 0 OR strpos(lower(question), $5) > 0)
+		ORDER BY id
+		LIMIT $6`,
+		f.AfterID, f.Category, string(f.Status), f.Language, strings.ToLower(f.Query), f.Limit+1)
+	out, err := collectArticles(rows)
+	if err != nil {
+		return nil, false, dbError(err, "list articles")
+	}
+	if len(out) > f.Limit {
+		return out[:f.Limit], true, nil
+	}
+	return out, false, nil
+}
+
+// History implements knowledge.Store.
+func (s *Store) History(ctx context.Context, id int64) ([]knowledge.Article, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+strings.Replace(articleColumns, "id,", "article_id AS id,", 1)+`
+		FROM article_versions WHERE article_id = $1 ORDER BY version DESC`, id)
+	out, err := collectArticles(rows)
+	if err != nil {
+		return nil, dbError(err, "history of article %d", id)
+	}
+	if len(out) == 0 {
+		// No history may mean a first version or no article at all; only the latter is an error.
+		if _, err := s.GetArticle(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CountArticles implements knowledge.Store.
+func (s *Store) CountArticles(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM articles").Scan(&n); err != nil {
+		return 0, dbError(err, "count articles")
+	}
+	return n, nil
+}
+
+// dbError turns a driver error into the domain's error kinds, with what was being done.
+func dbError(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, knowledge.ErrNotFound)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505": // unique_violation
+			return fmt.Errorf("%s: %s: %w", what, conflictDetail(pgErr), knowledge.ErrConflict)
+		case pgErr.Code == "40001" || pgErr.Code == "40P01": // serialization failure, deadlock
+			return fmt.Errorf("%s: a concurrent change got in the way, try again: %w", what, knowledge.ErrConflict)
+		case pgErr.Code == "22000" && strings.Contains(pgErr.Message, "dimensions"):
+			return fmt.Errorf("%s: %s: %w", what, pgErr.Message, knowledge.ErrModelMismatch)
+		case pgErr.Code == "22021" || pgErr.Code == "23514" || pgErr.Code == "22P02" || pgErr.Code == "54000":
+			// Bad encoding, a failed CHECK, a malformed value, a value too large to index.
+			return fmt.Errorf("%s: %s: %w", what, pgErr.Message, knowledge.ErrInvalid)
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func conflictDetail(pgErr *pgconn.PgError) string {
+	if strings.Contains(pgErr.ConstraintName, "external_id") {
+		return "external_id is already used by another article"
+	}
+	return pgErr.Message
+}

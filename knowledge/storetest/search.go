@@ -1,0 +1,145 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/faqbot/faqbot/knowledge"
+)
+
+// query returns a SearchQuery with the service's default knobs.
+func query(terms []string, vec []float32, lang string) knowledge.SearchQuery {
+	p := knowledge.DefaultSearchParams()
+	return knowledge.SearchQuery{
+		Vector: vec, Terms: terms, Language: lang, Limit: 10, PerSide: p.PerSide, MaxTerms: p.MaxTerms,
+		K1: p.K1, B: p.B, RRFK: p.RRFK, VectorWeight: p.VectorWeight, LexicalWeight: p.LexicalWeight,
+		LanguageBonus: p.LanguageBonus,
+	}
+}
+
+func lexicalQuery(terms []string) knowledge.SearchQuery { return query(terms, nil, "") }
+
+func hitIDs(hits []knowledge.Hit) []int64 {
+	ids := []int64{}
+	for _, h := range hits {
+		ids = append(ids, h.Article.ID)
+	}
+	return ids
+}
+
+func testSearchPublishedOnly(t *testing.T, s knowledge.Store) {
+	ctx := ctxFor(t)
+	require.NoError(t, s.EnsureModel(ctx, testModel))
+	// The draft and the archived article match the query best on both sides; they must still
+	// never be returned.
+	q := "How do I withdraw my earnings?"
+	v := []float32{0, 1, 0, 0}
+	draft := create(t, s, newArticle("", "en", "payment", knowledge.StatusDraft, q, "Draft answer."),
+		chunked(newArticle("", "en", "payment", knowledge.StatusDraft, q, "Draft answer."), v, v))
+	_ = create(t, s, newArticle("", "en", "payment", knowledge.StatusArchived, q, "Old answer."),
+		chunked(newArticle("", "en", "payment", knowledge.StatusArchived, q, "Old answer."), v, v))
+	pub := create(t, s, newArticle("", "en", "payment", knowledge.StatusPublished, "Where are my earnings?", "In the wallet."),
+		chunked(newArticle("", "en", "payment", knowledge.StatusPublished, "Where are my earnings?", "In the wallet."), axis(1, 2)))
+	// A published article that becomes a draft leaves the results; its draft text never joined.
+	later := create(t, s, newArticle("", "en", "payment", knowledge.StatusPublished, q, "Published answer."),
+		chunked(newArticle("", "en", "payment", knowledge.StatusPublished, q, "Published answer."), v))
+	hits, err := s.Search(ctx, query(knowledge.Tokenize(q), v, "en"))
+	require.NoError(t, err)
+	assert.Equal(t, []int64{later.ID, pub.ID}, hitIDs(hits))
+
+	later.Status = knowledge.StatusDraft
+	require.NoError(t, s.UpdateArticle(ctx, &later, chunked(later, v)))
+	hits, err = s.Search(ctx, query(knowledge.Tokenize(q), v, "en"))
+	require.NoError(t, err)
+	assert.Equal(t, []int64{pub.ID}, hitIDs(hits))
+	assert.NotContains(t, hitIDs(hits), draft.ID)
+}
+
+func testSearchCategory(t *testing.T, s knowledge.Store) {
+	ctx := ctxFor(t)
+	require.NoError(t, s.EnsureModel(ctx, testModel))
+	mk := func(cat string, i int) knowledge.Article {
+		a := newArticle("", "en", cat, knowledge.StatusPublished, "Refund for my order", "Refunds take a week.")
+		return create(t, s, a, chunked(a, axis(i, 0)))
+	}
+	pay, _, pay2 := mk("payment", 0), mk("account", 1), mk("payment", 2)
+	q := query([]string{"refund"}, axis(1, 0), "en")
+	q.Category = "payment"
+	hits, err := s.Search(ctx, q)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []int64{pay.ID, pay2.ID}, hitIDs(hits))
+	for _, h := range hits {
+		assert.Equal(t, "payment", h.Article.Category)
+		assert.Positive(t, h.VectorRank, "ranks count within the category")
+		assert.LessOrEqual(t, h.VectorRank, 2)
+	}
+}
+
+func testSearchLanguageBonus(t *testing.T, s knowledge.Store) {
+	ctx := ctxFor(t)
+	require.NoError(t, s.EnsureModel(ctx, testModel))
+	// Identical but for the language: without a bonus the lower id wins the tie.
+	en := newArticle("", "en", "live", knowledge.StatusPublished, "stream lag", "restart the stream")
+	zh := en
+	zh.Language = "zh"
+	en = create(t, s, en, chunked(en, axis(3, 0), axis(3, 0)))
+	zh = create(t, s, zh, chunked(zh, axis(3, 0), axis(3, 0)))
+	terms := []string{"stream", "lag"}
+
+	tests := []struct {
+		lang  string
+		bonus float64
+		first int64
+	}{
+		{"", 0.002, en.ID},
+		{"en", 0, en.ID},
+		{"zh", 0.002, zh.ID},
+		{"en", 0.002, en.ID},
+	}
+	for _, tc := range tests {
+		q := query(terms, axis(3, 0), tc.lang)
+		q.LanguageBonus = tc.bonus
+		hits, err := s.Search(ctx, q)
+		require.NoError(t, err)
+		require.Len(t, hits, 2)
+		assert.Equal(t, tc.first, hits[0].Article.ID, "language %q bonus %v", tc.lang, tc.bonus)
+		if tc.lang != "" && tc.bonus > 0 {
+			// Same ranks on both sides swap, the bonus decides.
+			assert.InDelta(t, tc.bonus, hits[0].Fused-hits[1].Fused+rrfGap(hits), Tolerance)
+		}
+	}
+}
+
+// rrfGap is what the ranks alone give the second hit over the first (negative or zero).
+func rrfGap(hits []knowledge.Hit) float64 {
+	p := knowledge.DefaultSearchParams()
+	rrf := func(h knowledge.Hit) float64 {
+		f := 0.0
+		if h.VectorRank > 0 {
+			f += p.VectorWeight / (p.RRFK + float64(h.VectorRank))
+		}
+		if h.LexicalRank > 0 {
+			f += p.LexicalWeight / (p.RRFK + float64(h.LexicalRank))
+		}
+		return f
+	}
+	return rrf(hits[1]) - rrf(hits[0])
+}
+
+func testSearchLimits(t *testing.T, s knowledge.Store) {
+	ctx := ctxFor(t)
+	for _, edit := range []func(q *knowledge.SearchQuery){
+		func(q *knowledge.SearchQuery) { q.Limit = 0 },
+		func(q *knowledge.SearchQuery) { q.PerSide = 0 },
+	} {
+		q := lexicalQuery([]string{"x"})
+		edit(&q)
+		_, err := s.Search(ctx, q)
+		assert.ErrorIs(t, err, knowledge.ErrInvalid)
+	}
+	hits, err := s.Search(ctx, query([]string{"nothing", "stored"}, axis(0, 0), "en"))
+	require.NoError(t, err)
+	assert.Empty(t, hits, "an empty store finds nothing")
+}
