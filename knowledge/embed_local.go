@@ -15,11 +15,12 @@ const DefaultLocalDimensions = 384
 // `faqbot reindex` instead of mixing two spaces.
 const localModel = "local-ngram-v1"
 
-// LocalEmbedder maps a text to a vector offline and deterministically: the text's words, word
-// pairs, character n-grams of words, and Chinese character unigrams, bigrams and trigrams are
-// hashed into signed buckets (feature hashing), weighted, and the vector scaled to unit
-// length. It knows no synonyms; it makes different wordings of the same question close when
-// they share words, word stems or characters, and it is fast.
+// LocalEmbedder maps a text to a vector offline and deterministically: the text's words (as
+// Tokens normalises them), pairs of neighbouring words, character trigrams of words, and the
+// characters and character pairs of Chinese (and other scripts written without spaces) are
+// weighted, hashed into signed buckets (feature hashing), and the vector scaled to unit length.
+// It knows no synonyms; it brings two wordings of a question close when they share words,
+// word stems or characters, and it is fast.
 type LocalEmbedder struct {
 	dims int
 }
@@ -62,7 +63,7 @@ func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 // text however often it occurs: for short questions presence matters, repetition is noise.
 // Chinese characters weigh more than character pairs: paraphrases share characters far more
 // often than they share pairs. Function words and characters count for less.
-var (
+const (
 	weightWord         = 1.0
 	weightWordPair     = 0.25
 	weightWordGram     = 0.25
@@ -99,7 +100,8 @@ type featurizer struct {
 // run replaces the collected features with those of text.
 func (f *featurizer) run(text string) {
 	if f.seen == nil {
-		f.seen = make(map[uint64]struct{}, 64)
+		f.seen = make(map[uint64]struct{}, 128)
+		f.feats = make([]feature, 0, 128)
 	}
 	clear(f.seen)
 	f.feats = f.feats[:0]
@@ -137,7 +139,7 @@ func (f *featurizer) add(t token) {
 }
 
 // addGrams adds the character trigrams of "<word>", so that "refund" and "refunded" or a
-// misspelt "refnd" still share features.
+// misspelt "refnd" still share features. Words too long for the buffer are not real words.
 func (f *featurizer) addGrams(raw string) {
 	if len(raw)+2 > len(f.gramBuf) {
 		return
@@ -177,9 +179,6 @@ func (f *featurizer) putBytes(salt byte, a []byte, w float64) {
 
 // bump records the feature h once; later occurrences are ignored.
 func (f *featurizer) bump(h uint64, w float64) {
-	if w == 0 {
-		return
-	}
 	if _, dup := f.seen[h]; dup {
 		return
 	}
@@ -210,7 +209,9 @@ func (f *featurizer) project(v []float32) {
 	}
 	var sum float64
 	for _, x := range v {
-		sum += float64(x) * float64(x)
+		// The conversion keeps the compiler from fusing multiply and add, which some
+		// processors do and others not: the vector must be the same everywhere.
+		sum += float64(float64(x) * float64(x))
 	}
 	if sum == 0 {
 		v[0] = 1

@@ -2,6 +2,8 @@ package knowledge_test
 
 import (
 	"context"
+	"encoding/binary"
+	"hash/fnv"
 	"math"
 	"strings"
 	"testing"
@@ -62,7 +64,7 @@ func TestLocalEmbedderBringsParaphrasesClose(t *testing.T) {
 	ctx := context.Background()
 	e := knowledge.NewLocalEmbedder(0)
 	tests := []struct {
-		name              string
+		name             string
 		query, near, far string
 	}{
 		{"english inflections", "my card payment was declined", "Why are card payments being declined?", "How do I change my PIN?"},
@@ -77,6 +79,24 @@ func TestLocalEmbedderBringsParaphrasesClose(t *testing.T) {
 			assert.Greater(t, cosine(v[0], v[1]), cosine(v[0], v[2]))
 		})
 	}
+}
+
+// TestLocalEmbedderOutputIsPinned guards the promise of Model: the same name, the same
+// vectors. Stores keep vectors across releases; if this checksum changes, the new vectors
+// would be compared with old ones. Bump localModel (local-ngram-vN) and then the checksum.
+func TestLocalEmbedderOutputIsPinned(t *testing.T) {
+	vecs, err := knowledge.NewLocalEmbedder(0).Embed(context.Background(), []string{
+		"How do I top up my card? It isn't working!", "花呗为啥不能用了", "VIP会员 1,000元", "",
+	})
+	require.NoError(t, err)
+	h := fnv.New64a()
+	for _, v := range vecs {
+		for _, x := range v {
+			require.NoError(t, binary.Write(h, binary.LittleEndian, math.Float32bits(x)))
+		}
+	}
+	assert.Equal(t, "local-ngram-v1", knowledge.NewLocalEmbedder(0).Model())
+	assert.Equal(t, uint64(0x386c47a3a5055097), h.Sum64(), "the local embedder's output changed: bump its model version")
 }
 
 func BenchmarkLocalEmbedQuestion(b *testing.B) {

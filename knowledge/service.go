@@ -25,7 +25,7 @@ type SearchParams struct {
 func DefaultSearchParams() SearchParams {
 	return SearchParams{
 		PerSide:       40,
-		MaxTerms:      32,
+		MaxTerms:      16,
 		K1:            1.2,
 		B:             0.75,
 		RRFK:          60,

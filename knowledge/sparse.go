@@ -19,7 +19,7 @@ func sparseFeatures(f *featurizer, text string) sparseVector {
 	slices.SortFunc(out, func(a, b feature) int { return cmp.Compare(a.hash, b.hash) })
 	var sum float64
 	for _, ft := range out {
-		sum += float64(ft.weight) * float64(ft.weight)
+		sum += float64(float64(ft.weight) * float64(ft.weight)) // no fused multiply-add: see project
 	}
 	if sum > 0 {
 		scale := float32(1 / math.Sqrt(sum))
@@ -40,7 +40,7 @@ func (a sparseVector) cosine(b sparseVector) float64 {
 		case a[i].hash > b[j].hash:
 			j++
 		default:
-			dot += float64(a[i].weight) * float64(b[j].weight)
+			dot += float64(float64(a[i].weight) * float64(b[j].weight))
 			i++
 			j++
 		}

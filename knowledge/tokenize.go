@@ -25,9 +25,10 @@ func Tokenize(text string) []string {
 }
 
 // Tokens is Tokenize without de-duplication: every occurrence, in order. Full-width forms are
-// folded to half-width; words are lowercased, contractions expanded ("isn't" -> is, not),
-// light English suffixes folded (cards/carding/carded -> card), hyphenated words also kept
-// joined (top-up -> top, up, topup), and digit groups kept whole ("1,000" -> 1000).
+// folded to half-width and a few variant Chinese spellings to one (为啥 -> 为什么, 帐 -> 账);
+// words are lowercased, contractions expanded ("isn't" -> is, not), light English suffixes
+// folded (cards/carding/carded -> card), hyphenated words also kept joined (top-up -> top, up,
+// topup), and digit groups kept whole ("1,000" -> 1000).
 func Tokens(text string) []string {
 	var out []string
 	scanTokens(text, func(t token) { out = append(out, t.text) })
@@ -51,9 +52,11 @@ type token struct {
 // scanTokens calls emit for every token of text, in order. Terms are slices of the folded
 // text where possible, so scanning allocates little.
 func scanTokens(text string, emit func(token)) {
-	text = width.Fold.String(text)
-	if useVariants {
-		text = variantFold.Replace(text)
+	if !isASCII(text) {
+		text = width.Fold.String(text)
+		if strings.ContainsAny(text, variantStarts) {
+			text = variantFold.Replace(text)
+		}
 	}
 	prevStart, prevEnd := -1, -1
 	for i := 0; i < len(text); {
@@ -246,11 +249,21 @@ func undouble(w string) string {
 	return w
 }
 
-var useVariants = true
-
 // variantFold maps colloquial and variant spellings of Chinese function words and characters
-// to one form, so that two wordings of a question meet.
+// to one form, so that two wordings of a question meet. variantStarts lists the first
+// characters of what it replaces, so that most texts skip it.
 var variantFold = strings.NewReplacer(
 	"为啥", "为什么", "为何", "为什么", "咋", "怎么", "啥", "什么", "如何", "怎么", "怎样", "怎么",
 	"能否", "能不能", "可否", "可不可以", "帐", "账", "唄", "呗", "麽", "么",
 )
+
+const variantStarts = "为咋啥如怎能可帐唄麽"
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}

@@ -20,7 +20,7 @@ func TestConfigPrecedence(t *testing.T) {
 		"FAQBOT_ADDR":           ":9000",
 		"FAQBOT_RATE_LIMIT":     "5",
 		"FAQBOT_LLM_TIMEOUT":    "3s",
-		"DATABASE_URL":          "postgres://u:secret@db:5432/x",
+		"DATABASE_URL":          "postgres://u:hunter2@db:5432/x",
 		"FAQBOT_DEMO_DATA":      "false",
 		"FAQBOT_MAX_BODY_BYTES": "4096",
 	})
@@ -34,7 +34,7 @@ func TestConfigPrecedence(t *testing.T) {
 	assert.Equal(t, 256, cfg.LocalDims, "defaults stay")
 	assert.Equal(t, []string{"extra"}, rest)
 	assert.False(t, cfg.anonymousAllowed(), "anonymous chat is off with a database")
-	assert.NotContains(t, cfg.String(), "secret", "the password is masked")
+	assert.NotContains(t, cfg.String(), "hunter2", "the password is masked")
 }
 
 func TestConfigErrorsNameTheSetting(t *testing.T) {

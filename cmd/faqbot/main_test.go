@@ -53,7 +53,13 @@ func boot(t *testing.T, env map[string]string) *server {
 	}()
 	select {
 	case addr := <-addrs:
-		s := &server{base: "http://" + addr, logs: logs, stop: func() error { cancel(); return <-done }}
+		var once sync.Once
+		var stopErr error
+		stop := func() error {
+			once.Do(func() { cancel(); stopErr = <-done })
+			return stopErr
+		}
+		s := &server{base: "http://" + addr, logs: logs, stop: stop}
 		t.Cleanup(func() { _ = s.stop() })
 		return s
 	case err := <-done:

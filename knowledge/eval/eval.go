@@ -41,6 +41,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if o.FAQs == "" || o.Queries == "" {
 		return Report{}, fmt.Errorf("eval: both an FAQ file and a queries file are needed: %w", knowledge.ErrInvalid)
 	}
+	if o.Withhold < 0 || o.Withhold >= 1 {
+		return Report{}, fmt.Errorf("eval: withhold must be in [0, 1), got %g: %w", o.Withhold, knowledge.ErrInvalid)
+	}
 	if o.Store == nil {
 		o.Store = memory.New()
 	}
@@ -60,9 +63,6 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	queries, err := loadQueries(o.Queries, faqs)
 	if err != nil {
 		return Report{}, fmt.Errorf("eval: %w", err)
-	}
-	if o.Withhold < 0 || o.Withhold >= 1 {
-		return Report{}, fmt.Errorf("eval: withhold must be in [0, 1), got %g: %w", o.Withhold, knowledge.ErrInvalid)
 	}
 	faqs, queries = withhold(faqs, queries, o.Withhold)
 

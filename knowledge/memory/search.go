@@ -37,8 +37,9 @@ func (s *Store) Search(ctx context.Context, q knowledge.SearchQuery) ([]knowledg
 		return h
 	}
 
+	qn := sumSquares(q.Vector)
 	if len(q.Vector) > 0 {
-		ranked, err := s.vectorSide(q.Vector, eligible)
+		ranked, err := s.vectorSide(q.Vector, qn, eligible)
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +58,7 @@ func (s *Store) Search(ctx context.Context, q knowledge.SearchQuery) ([]knowledg
 		r := s.records[id]
 		simChunk := -1
 		if len(q.Vector) > 0 {
-			h.Similarity, simChunk = bestSimilarity(r.chunks, q.Vector)
+			h.Similarity, simChunk = bestSimilarity(r.chunks, q.Vector, qn)
 		}
 		var best int
 		h.LexicalScore, best = scorer.best(r.chunks)
@@ -102,7 +103,7 @@ func byScore(a, b scored) int {
 }
 
 // vectorSide returns every eligible article with an embedded chunk, most similar first.
-func (s *Store) vectorSide(vec []float32, eligible func(*record) bool) ([]scored, error) {
+func (s *Store) vectorSide(vec []float32, qn float32, eligible func(*record) bool) ([]scored, error) {
 	out := make([]scored, 0, len(s.ids))
 	for _, id := range s.ids {
 		r := s.records[id]
@@ -115,7 +116,7 @@ func (s *Store) vectorSide(vec []float32, eligible func(*record) bool) ([]scored
 					len(vec), id, len(c.Embedding), knowledge.ErrModelMismatch)
 			}
 		}
-		if sim, best := bestSimilarity(r.chunks, vec); best >= 0 {
+		if sim, best := bestSimilarity(r.chunks, vec, qn); best >= 0 {
 			out = append(out, scored{id: id, score: sim})
 		}
 	}
@@ -125,13 +126,13 @@ func (s *Store) vectorSide(vec []float32, eligible func(*record) bool) ([]scored
 
 // bestSimilarity returns the best cosine similarity of the embedded chunks and the index of
 // that chunk (-1 when none is embedded); ties go to the lower ordinal.
-func bestSimilarity(chunks []storedChunk, vec []float32) (float64, int) {
+func bestSimilarity(chunks []storedChunk, vec []float32, qn float32) (float64, int) {
 	best, at := 0.0, -1
 	for i, c := range chunks {
 		if c.Embedding == nil {
 			continue
 		}
-		sim := cosine(c.Embedding, vec)
+		sim := cosine(c.Embedding, vec, c.sqNorm, qn)
 		if at < 0 || sim > best || (sim == best && c.Ordinal < chunks[at].Ordinal) {
 			best, at = sim, i
 		}
@@ -140,13 +141,14 @@ func bestSimilarity(chunks []storedChunk, vec []float32) (float64, int) {
 }
 
 // cosine mirrors pgvector's cosine distance: float32 accumulation, a float64 quotient,
-// clamped to [-1, 1]. A zero vector has similarity 0 (pgvector gives NaN).
-func cosine(a, b []float32) float64 {
-	var dot, na, nb float32
+// clamped to [-1, 1]. na and nb are the sums of squares of a and b (see sumSquares), kept
+// with the chunks so that a search computes only dot products. A zero vector has similarity
+// 0 (pgvector gives NaN).
+func cosine(a, b []float32, na, nb float32) float64 {
+	var dot float32
+	b = b[:len(a)]
 	for i := range a {
-		dot += a[i] * b[i]
-		na += a[i] * a[i]
-		nb += b[i] * b[i]
+		dot += float32(a[i] * b[i]) // the conversion forbids a fused multiply-add: same result on every CPU
 	}
 	if na == 0 || nb == 0 {
 		return 0
@@ -155,12 +157,20 @@ func cosine(a, b []float32) float64 {
 	return 1 - (1 - max(-1, min(1, sim)))
 }
 
+func sumSquares(v []float32) float32 {
+	var s float32
+	for _, x := range v {
+		s += float32(x * x)
+	}
+	return s
+}
+
 // lexicalSide returns the eligible articles with a lexical score > 0, best first.
 func (s *Store) lexicalSide(sc bm25, eligible func(*record) bool) []scored {
 	seen := make(map[int64]bool)
 	var out []scored
 	for _, t := range sc.terms {
-		for id := range s.lex.postings[t.term] {
+		for id := range s.lex.postings[t.id] {
 			if seen[id] {
 				continue
 			}
@@ -179,8 +189,8 @@ func (s *Store) lexicalSide(sc bm25, eligible func(*record) bool) []scored {
 }
 
 type keptTerm struct {
-	term string
-	idf  float64
+	id  uint32
+	idf float64
 }
 
 // bm25 scores chunks for the kept query terms with binary term frequency.
@@ -200,12 +210,12 @@ func (s *Store) newBM25(q knowledge.SearchQuery) bm25 {
 			continue
 		}
 		seen[t] = true
-		df := s.lex.df[t]
-		if df == 0 {
+		id, ok := s.lex.id(t)
+		if !ok || s.lex.df[id] == 0 {
 			continue
 		}
-		d := float64(df)
-		terms = append(terms, keptTerm{term: t, idf: math.Log(1 + (n-d+0.5)/(d+0.5))})
+		d := float64(s.lex.df[id])
+		terms = append(terms, keptTerm{id: id, idf: math.Log(1 + (n-d+0.5)/(d+0.5))})
 	}
 	slices.SortStableFunc(terms, func(a, b keptTerm) int { return cmp.Compare(b.idf, a.idf) })
 	if q.MaxTerms > 0 && len(terms) > q.MaxTerms {
@@ -242,7 +252,7 @@ func (sc bm25) score(c storedChunk) float64 {
 	norm := (sc.k1 + 1) / (1 + sc.k1*(1-sc.b+sc.b*ratio))
 	var sum float64
 	for _, t := range sc.terms {
-		if _, ok := slices.BinarySearch(c.termSet, t.term); ok {
+		if _, ok := slices.BinarySearch(c.termIDs, t.id); ok {
 			sum += t.idf * norm
 		}
 	}

@@ -34,10 +34,12 @@ type record struct {
 	history []knowledge.Article // oldest first
 }
 
-// storedChunk keeps the caller's chunk plus its distinct terms, sorted for binary search.
+// storedChunk keeps the caller's chunk plus the lexicon's numbers of its distinct terms,
+// sorted for binary search, and the sum of squares of its embedding.
 type storedChunk struct {
 	knowledge.Chunk
-	termSet []string
+	termIDs []uint32
+	sqNorm  float32
 }
 
 // New returns an empty store.
@@ -377,9 +379,7 @@ func storeChunks(in []knowledge.Chunk) []storedChunk {
 	for i, c := range in {
 		c.Terms = slices.Clone(c.Terms)
 		c.Embedding = slices.Clone(c.Embedding)
-		set := slices.Clone(c.Terms)
-		slices.Sort(set)
-		out[i] = storedChunk{Chunk: c, termSet: slices.Compact(set)}
+		out[i] = storedChunk{Chunk: c, sqNorm: sumSquares(c.Embedding)}
 	}
 	return out
 }

@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/faqbot/faqbot/knowledge"
 )
@@ -99,20 +101,28 @@ func typeEmbeddings(ctx context.Context, tx pgx.Tx, dims int) error {
 	return err
 }
 
-// buildMemory is the maintenance_work_mem of an index build: enough to keep the HNSW graph of
-// some 50,000 vectors of 256 dimensions in memory, which builds several times faster than on
-// disk. Set for the transaction only.
-const buildMemory = "256MB"
-
-// buildIndex builds the HNSW index over the published chunks, the only ones searched.
+// buildIndex builds the HNSW index over the published chunks, the only ones searched. The
+// build uses the server's maintenance_work_mem (the graph of about 35,000 vectors of 256
+// dimensions fits the default 64MB; a larger graph is built on disk, several times slower) and
+// its parallel workers. Parallel workers share the graph through dynamic shared memory, which
+// a container with a small /dev/shm cannot provide; the build is then retried without them.
 func buildIndex(ctx context.Context, tx pgx.Tx, dims int) error {
 	if dims > maxIndexedDims {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, "SET LOCAL maintenance_work_mem = '"+buildMemory+"'"); err != nil {
+	const create = "CREATE INDEX chunks_embedding_idx ON chunks USING hnsw (embedding vector_cosine_ops) WHERE published"
+	err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+		_, err := sp.Exec(ctx, create)
+		return err
+	})
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "53200" { // out_of_memory, as a failed shm resize reports
 		return err
 	}
-	_, err := tx.Exec(ctx, "CREATE INDEX chunks_embedding_idx ON chunks USING hnsw (embedding vector_cosine_ops) WHERE published")
+	if _, err := tx.Exec(ctx, "SET LOCAL max_parallel_maintenance_workers = 0"); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, create)
 	return err
 }
 
@@ -167,7 +177,8 @@ func (s *Store) Reindex(ctx context.Context, m knowledge.EmbeddingModel,
 		for _, q := range []string{
 			"INSERT INTO chunks SELECT * FROM reindexed",
 			"INSERT INTO lexicon (term, df) SELECT t, count(*) FROM chunks, unnest(terms) AS t GROUP BY t",
-			"UPDATE knowledge_stats SET (chunks, total_length) = (SELECT count(*), coalesce(sum(length), 0) FROM chunks)",
+			`UPDATE knowledge_stats SET (chunks, total_length, loose_chunks) = (SELECT count(*), coalesce(sum(length), 0),
+				count(*) FILTER (WHERE length < cardinality(terms)) FROM chunks)`,
 		} {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return err

@@ -11,19 +11,24 @@ import (
 	"github.com/faqbot/faqbot/knowledge"
 )
 
-// Tuning of the search statement. Neither changes a result that the spec defines exactly:
+// Tuning of the search statement. Neither changes a result the spec defines exactly.
 //
-//   - vectorFanout: the vector side reads PerSide*vectorFanout nearest chunks and keeps each
-//     article's best, so it has PerSide articles unless some articles have very many chunks
-//     close to the query (then it ranks fewer, best first, never wrongly ordered).
-//   - lexicalBudget: how many postings the first lexical pass may read. Terms are taken rarest
-//     first while their document frequencies sum to at most this; the common rest is read only
-//     when its best possible score could still reach the PerSide-th article found so far (the
-//     MaxScore bound), which keeps a query full of "how", "my", "我", "的" from scoring a large
-//     part of the corpus.
+// vectorFanout: the vector side reads PerSide*vectorFanout nearest chunks and keeps each
+// article's best, so it ranks PerSide articles unless the nearest chunks crowd into fewer
+// articles (then it ranks fewer, best first, never out of order). Staying within the pool's
+// hnsw.ef_search lets one HNSW search answer without an iterative continuation.
+//
+// firstBudget, secondBudget: the lexical side is a three-level MaxScore cascade. Query terms
+// are taken rarest first; level 1 holds terms while their document frequencies sum to at most
+// firstBudget (at least one term), level 2 up to secondBudget, level 3 the rest. Chunks holding
+// a level-1 term are always scored. A further level is read only if the best score a chunk
+// without any earlier level's term could reach (see searchSQL's bounds) reaches the
+// PerSide-th best article score found so far; otherwise no such chunk can be among the PerSide
+// best and the common terms ("how", "my", "我", "的") are never scanned.
 const (
-	vectorFanout  = 4
-	lexicalBudget = 3000
+	vectorFanout = 2
+	firstBudget  = 500
+	secondBudget = 4000
 )
 
 // Search implements knowledge.Store in one statement and one round trip.
@@ -55,7 +60,8 @@ func (s *Store) Search(ctx context.Context, q knowledge.SearchQuery) ([]knowledg
 		"maxterms": maxTerms,
 		"k1":       q.K1,
 		"b":        q.B,
-		"budget":   lexicalBudget,
+		"budget1":  s.firstBudget,
+		"budget2":  s.secondBudget,
 		"rrfk":     q.RRFK,
 		"vw":       q.VectorWeight,
 		"lw":       q.LexicalWeight,
@@ -106,13 +112,21 @@ type hitRow struct {
 }
 
 // searchSQL ranks published articles as knowledge.SearchQuery specifies. Reading order:
-// statistics and kept query terms; the vector side (HNSW); the lexical side (BM25 in two
-// passes, see lexicalBudget); fusion; then, for the returned articles only, the evidence a Hit
+// statistics and kept query terms; the vector side (HNSW); the lexical side (BM25 as a MaxScore
+// cascade, see firstBudget); fusion; then, for the returned articles only, the evidence a Hit
 // reports (best similarity and best lexical score over all their chunks, and the chunk shown).
+//
+// The cascade's bound: a chunk that holds none of the terms up to a level can only hold terms
+// after it. If it holds j of them, its score is at most the sum of the j largest of their idfs
+// times the BM25 length factor at length j, because a chunk has at least as many tokens as
+// distinct terms (loose_chunks counts the chunks that break this; then the factor at length 0
+// is used). The bound is the maximum over j. Scores are summed in the kept terms' order, rarest
+// first, so equal term sets give bit-equal scores.
 const searchSQL = `
 WITH stats AS (
 	SELECT chunks::float8 AS n,
-	       CASE WHEN total_length > 0 THEN total_length::float8 / chunks END AS avglen
+	       CASE WHEN total_length > 0 THEN total_length::float8 / chunks END AS avglen,
+	       loose_chunks = 0 AS tight
 	FROM knowledge_stats
 ),
 qterms AS (
@@ -120,31 +134,52 @@ qterms AS (
 	FROM unnest(@terms::text[]) WITH ORDINALITY AS q(term, ord)
 	GROUP BY term
 ),
--- The MaxTerms terms of highest idf; idf falls as df grows, so rarest first, ties to the
--- term the query names first.
+-- The MaxTerms terms of highest idf; idf falls as df grows, so rarest first, ties to the term
+-- the query names first.
 kept AS MATERIALIZED (
-	SELECT q.term, l.df,
-	       ln(1 + (s.n - l.df + 0.5) / (l.df + 0.5)) AS idf,
+	SELECT q.term, l.df, ln(1 + (s.n - l.df + 0.5) / (l.df + 0.5)) AS idf,
 	       row_number() OVER (ORDER BY l.df, q.ord) AS pos
 	FROM qterms q JOIN lexicon l ON l.term = q.term CROSS JOIN stats s
 	WHERE l.df > 0
 	ORDER BY l.df, q.ord
 	LIMIT @maxterms::int
 ),
-split AS MATERIALIZED (
-	SELECT term, idf, pos = 1 OR sum(df) OVER (ORDER BY pos) <= @budget::int AS first
-	FROM kept
+levels AS MATERIALIZED (
+	SELECT term, idf, pos,
+	       CASE WHEN pos = 1 OR cumdf <= @budget1::int THEN 1 WHEN cumdf <= @budget2::int THEN 2 ELSE 3 END AS level,
+	       cumidf
+	FROM (SELECT k.*, sum(df) OVER (ORDER BY pos) AS cumdf, sum(idf) OVER (ORDER BY pos) AS cumidf FROM kept k) k
+	ORDER BY pos
 ),
-arrays AS MATERIALIZED (
+cuts AS (
+	SELECT coalesce(max(pos) FILTER (WHERE level = 1), 0) AS p1,
+	       coalesce(max(cumidf) FILTER (WHERE level = 1), 0) AS c1,
+	       coalesce(max(pos) FILTER (WHERE level <= 2), 0) AS p2,
+	       coalesce(max(cumidf) FILTER (WHERE level <= 2), 0) AS c2
+	FROM levels
+),
+terms AS MATERIALIZED (
 	SELECT coalesce(array_agg(term), '{}') AS all_terms,
-	       coalesce(array_agg(term) FILTER (WHERE first), '{}') AS first_terms,
-	       coalesce(array_agg(term) FILTER (WHERE NOT first), '{}') AS rest_terms,
-	       -- The best score a chunk holding only the rest could have: the BM25 length factor
-	       -- is largest for length 0. Without the usual 0 <= b <= 1, k1 >= 0 no bound holds.
-	       CASE WHEN @b::float8 BETWEEN 0 AND 1 AND @k1::float8 >= 0
-	            THEN coalesce(sum(idf) FILTER (WHERE NOT first), 0) * (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8))
-	            ELSE 'Infinity'::float8 END AS rest_bound
-	FROM split
+	       coalesce(array_agg(term) FILTER (WHERE level = 1), '{}') AS t1,
+	       coalesce(array_agg(term) FILTER (WHERE level = 2), '{}') AS t2,
+	       coalesce(array_agg(term) FILTER (WHERE level <= 2), '{}') AS t12,
+	       coalesce(array_agg(term) FILTER (WHERE level = 3), '{}') AS t3
+	FROM levels
+),
+bounds AS MATERIALIZED (
+	SELECT coalesce(max((l.cumidf - c.c1) * f.factor) FILTER (WHERE l.level > 1), 0) * (1 + 1e-9) AS after1,
+	       coalesce(max((l.cumidf - c.c2) * f.factor2) FILTER (WHERE l.level > 2), 0) * (1 + 1e-9) AS after2
+	FROM levels l CROSS JOIN cuts c CROSS JOIN stats s
+	CROSS JOIN LATERAL (
+		SELECT CASE
+		         WHEN NOT (@b::float8 BETWEEN 0 AND 1 AND @k1::float8 >= 0) THEN 'Infinity'::float8
+		         WHEN s.tight THEN (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce((l.pos - c.p1) / s.avglen, 1)))
+		         ELSE (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8)) END AS factor,
+		       CASE
+		         WHEN NOT (@b::float8 BETWEEN 0 AND 1 AND @k1::float8 >= 0) THEN 'Infinity'::float8
+		         WHEN s.tight THEN (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce((l.pos - c.p2) / s.avglen, 1)))
+		         ELSE (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8)) END AS factor2
+	) f
 ),
 vec_chunks AS MATERIALIZED (
 	SELECT c.article_id, c.ordinal, c.embedding <=> @vec::vector AS dist
@@ -161,33 +196,45 @@ vec AS (
 	ORDER BY dist, article_id
 	LIMIT @perside::int
 ),
-lex_first AS MATERIALIZED (
+lex1 AS MATERIALIZED (
 	SELECT c.article_id, c.ordinal,
-	       (SELECT sum(k.idf) FROM split k WHERE k.term = ANY (c.terms))
-	         * (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce(c.length / s.avglen, 1))) AS score
+	       (SELECT sum(k.idf * n.norm) FROM levels k WHERE k.term = ANY (c.terms)) AS score
 	FROM chunks c CROSS JOIN stats s
-	WHERE c.terms && (SELECT first_terms FROM arrays) AND c.published
+	CROSS JOIN LATERAL (SELECT (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce(c.length / s.avglen, 1))) AS norm) n
+	WHERE c.terms && (SELECT t1 FROM terms) AND c.published
 	  AND (@category::text = '' OR c.category = @category::text)
 ),
-threshold AS (
+theta1 AS (
 	SELECT CASE WHEN count(*) >= @perside::int THEN min(score) ELSE 0 END AS score
-	FROM (SELECT max(score) AS score FROM lex_first WHERE score > 0
+	FROM (SELECT max(score) AS score FROM lex1 GROUP BY article_id ORDER BY 1 DESC LIMIT @perside::int) top
+),
+lex2 AS MATERIALIZED (
+	SELECT c.article_id, c.ordinal,
+	       (SELECT sum(k.idf * n.norm) FROM levels k WHERE k.term = ANY (c.terms)) AS score
+	FROM chunks c CROSS JOIN stats s
+	CROSS JOIN LATERAL (SELECT (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce(c.length / s.avglen, 1))) AS norm) n
+	WHERE (SELECT after1 FROM bounds) >= (SELECT score FROM theta1)
+	  AND c.terms && (SELECT t2 FROM terms) AND NOT c.terms && (SELECT t1 FROM terms)
+	  AND c.published AND (@category::text = '' OR c.category = @category::text)
+),
+theta2 AS (
+	SELECT CASE WHEN count(*) >= @perside::int THEN min(score) ELSE 0 END AS score
+	FROM (SELECT max(score) AS score FROM (SELECT * FROM lex1 UNION ALL SELECT * FROM lex2) l
 	      GROUP BY article_id ORDER BY 1 DESC LIMIT @perside::int) top
 ),
-lex_rest AS (
+lex3 AS (
 	SELECT c.article_id, c.ordinal,
-	       (SELECT sum(k.idf) FROM split k WHERE k.term = ANY (c.terms))
-	         * (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce(c.length / s.avglen, 1))) AS score
+	       (SELECT sum(k.idf * n.norm) FROM levels k WHERE k.term = ANY (c.terms)) AS score
 	FROM chunks c CROSS JOIN stats s
-	WHERE (SELECT rest_bound FROM arrays) >= (SELECT score FROM threshold)
-	  AND c.terms && (SELECT rest_terms FROM arrays)
-	  AND NOT c.terms && (SELECT first_terms FROM arrays)
+	CROSS JOIN LATERAL (SELECT (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce(c.length / s.avglen, 1))) AS norm) n
+	WHERE (SELECT after2 FROM bounds) >= (SELECT score FROM theta2)
+	  AND c.terms && (SELECT t3 FROM terms) AND NOT c.terms && (SELECT t12 FROM terms)
 	  AND c.published AND (@category::text = '' OR c.category = @category::text)
 ),
 lex AS (
 	SELECT article_id, ordinal, score, row_number() OVER (ORDER BY score DESC, article_id) AS lrank
 	FROM (SELECT DISTINCT ON (article_id) article_id, ordinal, score
-	      FROM (SELECT * FROM lex_first UNION ALL SELECT * FROM lex_rest) l
+	      FROM (SELECT * FROM lex1 UNION ALL SELECT * FROM lex2 UNION ALL SELECT * FROM lex3) l
 	      WHERE score > 0
 	      ORDER BY article_id, score DESC, ordinal) best
 	ORDER BY score DESC, article_id
@@ -217,11 +264,10 @@ LEFT JOIN LATERAL (
 	ORDER BY dist, ordinal LIMIT 1
 ) sim ON true
 LEFT JOIN LATERAL (
-	SELECT c.ordinal,
-	       (SELECT sum(k.idf) FROM split k WHERE k.term = ANY (c.terms))
-	         * (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce(c.length / s.avglen, 1))) AS score
+	SELECT c.ordinal, (SELECT sum(k.idf * n.norm) FROM levels k WHERE k.term = ANY (c.terms)) AS score
 	FROM chunks c CROSS JOIN stats s
-	WHERE c.article_id = f.id AND c.terms && (SELECT all_terms FROM arrays)
+	CROSS JOIN LATERAL (SELECT (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce(c.length / s.avglen, 1))) AS norm) n
+	WHERE c.article_id = f.id AND c.terms && (SELECT all_terms FROM terms)
 	ORDER BY score DESC, c.ordinal LIMIT 1
 ) lx ON lx.score > 0
 LEFT JOIN chunks shown ON shown.article_id = f.id

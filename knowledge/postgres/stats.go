@@ -42,8 +42,8 @@ func termKeys(terms []string) []string {
 // statsDelta accumulates how a transaction changes the corpus statistics: chunk count, summed
 // length and per-term document frequency.
 type statsDelta struct {
-	chunks, length int64
-	df             map[string]int32
+	chunks, length, loose int64
+	df                    map[string]int32
 }
 
 func (d *statsDelta) add(terms []string, length, sign int) {
@@ -52,6 +52,9 @@ func (d *statsDelta) add(terms []string, length, sign int) {
 	}
 	d.chunks += int64(sign)
 	d.length += int64(sign * length)
+	if length < len(terms) {
+		d.loose += int64(sign)
+	}
 	for _, t := range terms {
 		d.df[t] += int32(sign)
 	}
@@ -79,7 +82,8 @@ func (d *statsDelta) apply(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	b := &pgx.Batch{}
-	b.Queue("UPDATE knowledge_stats SET chunks = chunks + $1, total_length = total_length + $2", d.chunks, d.length)
+	b.Queue("UPDATE knowledge_stats SET chunks = chunks + $1, total_length = total_length + $2, loose_chunks = loose_chunks + $3",
+		d.chunks, d.length, d.loose)
 	if len(upTerms) > 0 {
 		b.Queue(`INSERT INTO lexicon AS l (term, df)
 			SELECT * FROM unnest($1::text[], $2::int[])

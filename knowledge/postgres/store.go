@@ -25,10 +25,14 @@ var _ knowledge.Store = (*Store)(nil)
 // Store is a knowledge.Store on a pgx pool. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
+	// The lexical cascade's budgets (see firstBudget); tests shrink them to reach every level.
+	firstBudget, secondBudget int
 }
 
 // New returns a store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, firstBudget: firstBudget, secondBudget: secondBudget}
+}
 
 // articleColumns is the select list that articleRow scans by name.
 const articleColumns = `id, coalesce(external_id, '') AS external_id, title, question, answer, similar_questions,

@@ -27,7 +27,7 @@ func TestProbeLoad(t *testing.T) {
 	if err := ipg.Migrate(ctx, url); err != nil { t.Fatal(err) }
 	pool, err := ipg.Connect(ctx, url)
 	if err != nil { t.Fatal(err) }
-	pool.Exec(ctx, "ALTER TABLE chunks ALTER COLUMN embedding TYPE vector(256)")
+	if err := postgres.New(pool).EnsureModel(ctx, knowledge.EmbeddingModel{Name: "local-ngram-v1", Dimensions: 256}); err != nil { t.Fatal(err) }
 	svc := knowledge.NewService(postgres.New(pool), knowledge.NewLocalEmbedder(256), knowledge.DefaultSearchParams())
 	gen := newCorpusGen(1)
 	start := time.Now()

@@ -115,7 +115,7 @@ func domainErr(err error) error {
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("%w", auth.ErrNotFound)
+		return auth.ErrNotFound
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
 		return fmt.Errorf("%s: %w", pgErr.Message, auth.ErrConflict)
 	case errors.As(err, &pgErr) && pgErr.Code == "23514":

@@ -66,12 +66,16 @@ CREATE INDEX chunks_terms_idx ON chunks USING gin (terms);
 -- and the document frequency of each term. Article writes maintain them in their own
 -- transaction; every writer locks the single stats row first, which orders the writers and so
 -- keeps their row locks on the lexicon free of deadlocks.
+--
+-- loose_chunks counts chunks whose length is below their number of distinct terms, which no
+-- tokenizer produces but a caller could send; search uses a tighter score bound while it is 0.
 CREATE TABLE knowledge_stats (
     singleton    boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     chunks       bigint  NOT NULL CHECK (chunks >= 0),
-    total_length bigint  NOT NULL CHECK (total_length >= 0)
+    total_length bigint  NOT NULL CHECK (total_length >= 0),
+    loose_chunks bigint  NOT NULL CHECK (loose_chunks >= 0)
 );
-INSERT INTO knowledge_stats (chunks, total_length) VALUES (0, 0);
+INSERT INTO knowledge_stats (chunks, total_length, loose_chunks) VALUES (0, 0, 0);
 
 CREATE TABLE lexicon (
     term text    PRIMARY KEY,
