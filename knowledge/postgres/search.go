@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
@@ -43,21 +46,14 @@ func (s *Store) Search(ctx context.Context, q knowledge.SearchQuery) ([]knowledg
 	if hasDirection(q.Vector) {
 		vec = pgvector.NewVector(q.Vector)
 	}
-	var maxTerms any // NULL keeps every term
-	if q.MaxTerms > 0 {
-		maxTerms = q.MaxTerms
-	}
 	terms := make([]string, len(q.Terms))
 	for i, t := range q.Terms {
 		terms[i] = termKey(t)
 	}
-	rows, _ := s.pool.Query(ctx, searchSQL, pgx.NamedArgs{
+	rows, _ := s.pool.Query(ctx, searchStatement(q.PerSide, q.Limit, q.MaxTerms), pgx.NamedArgs{
 		"vec":      vec,
 		"category": q.Category,
-		"vchunks":  q.PerSide * vectorFanout,
-		"perside":  q.PerSide,
 		"terms":    terms,
-		"maxterms": maxTerms,
 		"k1":       q.K1,
 		"b":        q.B,
 		"budget1":  s.firstBudget,
@@ -87,6 +83,32 @@ func (s *Store) Search(ctx context.Context, q knowledge.SearchQuery) ([]knowledg
 		}
 	}
 	return hits, nil
+}
+
+// statements caches the search statement per set of limits.
+var statements sync.Map // [3]int{perSide, limit, maxTerms} -> string
+
+// searchStatement writes the limits into searchSQL as constants rather than parameters: with a
+// parameter PostgreSQL must guess a LIMIT when it plans the statement once for all calls, and
+// its guess (a tenth of the table) makes that generic plan look so costly that it re-plans
+// this large statement on every call instead, which takes longer than running it.
+func searchStatement(perSide, limit, maxTerms int) string {
+	key := [3]int{perSide, limit, maxTerms}
+	if sql, ok := statements.Load(key); ok {
+		return sql.(string)
+	}
+	kept := "ALL"
+	if maxTerms > 0 {
+		kept = strconv.Itoa(maxTerms)
+	}
+	sql := strings.NewReplacer(
+		"$VCHUNKS", strconv.Itoa(perSide*vectorFanout),
+		"$PERSIDE", strconv.Itoa(perSide),
+		"$LIMIT", strconv.Itoa(limit),
+		"$MAXTERMS", kept,
+	).Replace(searchSQL)
+	statements.Store(key, sql)
+	return sql
 }
 
 // hasDirection tells a usable query vector from an empty or all-zero one, whose cosine
@@ -142,7 +164,7 @@ kept AS MATERIALIZED (
 	FROM qterms q JOIN lexicon l ON l.term = q.term CROSS JOIN stats s
 	WHERE l.df > 0
 	ORDER BY l.df, q.ord
-	LIMIT @maxterms::int
+	LIMIT $MAXTERMS
 ),
 levels AS MATERIALIZED (
 	SELECT term, idf, pos,
@@ -168,7 +190,9 @@ terms AS MATERIALIZED (
 ),
 bounds AS MATERIALIZED (
 	SELECT coalesce(max((l.cumidf - c.c1) * f.factor) FILTER (WHERE l.level > 1), 0) * (1 + 1e-9) AS after1,
-	       coalesce(max((l.cumidf - c.c2) * f.factor2) FILTER (WHERE l.level > 2), 0) * (1 + 1e-9) AS after2
+	       coalesce(max((l.cumidf - c.c2) * f.factor2) FILTER (WHERE l.level > 2), 0) * (1 + 1e-9) AS after2,
+	       coalesce(max(l.cumidf) - c.c1, 0) * (1 + 1e-9) AS idf_after1,
+	       coalesce(max(l.cumidf) - c.c2, 0) * (1 + 1e-9) AS idf_after2
 	FROM levels l CROSS JOIN cuts c CROSS JOIN stats s
 	CROSS JOIN LATERAL (
 		SELECT CASE
@@ -180,6 +204,7 @@ bounds AS MATERIALIZED (
 		         WHEN s.tight THEN (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8 + @b::float8 * coalesce((l.pos - c.p2) / s.avglen, 1)))
 		         ELSE (@k1::float8 + 1) / (1 + @k1::float8 * (1 - @b::float8)) END AS factor2
 	) f
+	GROUP BY c.c1, c.c2
 ),
 vec_chunks AS MATERIALIZED (
 	SELECT c.article_id, c.ordinal, c.embedding <=> @vec::vector AS dist
@@ -187,14 +212,14 @@ vec_chunks AS MATERIALIZED (
 	WHERE @vec::vector IS NOT NULL AND c.published AND c.embedding IS NOT NULL
 	  AND (@category::text = '' OR c.category = @category::text)
 	ORDER BY c.embedding <=> @vec::vector
-	LIMIT @vchunks::int
+	LIMIT $VCHUNKS
 ),
 vec AS (
 	SELECT article_id, ordinal, dist, row_number() OVER (ORDER BY dist, article_id) AS vrank
 	FROM (SELECT DISTINCT ON (article_id) article_id, ordinal, dist
 	      FROM vec_chunks ORDER BY article_id, dist, ordinal) best
 	ORDER BY dist, article_id
-	LIMIT @perside::int
+	LIMIT $PERSIDE
 ),
 lex1 AS MATERIALIZED (
 	SELECT c.article_id, c.ordinal,
@@ -205,8 +230,8 @@ lex1 AS MATERIALIZED (
 	  AND (@category::text = '' OR c.category = @category::text)
 ),
 theta1 AS (
-	SELECT CASE WHEN count(*) >= @perside::int THEN min(score) ELSE 0 END AS score
-	FROM (SELECT max(score) AS score FROM lex1 GROUP BY article_id ORDER BY 1 DESC LIMIT @perside::int) top
+	SELECT CASE WHEN count(*) >= $PERSIDE THEN min(score) ELSE 0 END AS score
+	FROM (SELECT max(score) AS score FROM lex1 GROUP BY article_id ORDER BY 1 DESC LIMIT $PERSIDE) top
 ),
 lex2 AS MATERIALIZED (
 	SELECT c.article_id, c.ordinal,
@@ -216,11 +241,13 @@ lex2 AS MATERIALIZED (
 	WHERE (SELECT after1 FROM bounds) >= (SELECT score FROM theta1)
 	  AND c.terms && (SELECT t2 FROM terms) AND NOT c.terms && (SELECT t1 FROM terms)
 	  AND c.published AND (@category::text = '' OR c.category = @category::text)
+	  -- Not worth scoring: even holding every later term, its length keeps it below.
+	  AND n.norm * (SELECT idf_after1 FROM bounds) >= (SELECT score FROM theta1)
 ),
 theta2 AS (
-	SELECT CASE WHEN count(*) >= @perside::int THEN min(score) ELSE 0 END AS score
+	SELECT CASE WHEN count(*) >= $PERSIDE THEN min(score) ELSE 0 END AS score
 	FROM (SELECT max(score) AS score FROM (SELECT * FROM lex1 UNION ALL SELECT * FROM lex2) l
-	      GROUP BY article_id ORDER BY 1 DESC LIMIT @perside::int) top
+	      GROUP BY article_id ORDER BY 1 DESC LIMIT $PERSIDE) top
 ),
 lex3 AS (
 	SELECT c.article_id, c.ordinal,
@@ -230,6 +257,7 @@ lex3 AS (
 	WHERE (SELECT after2 FROM bounds) >= (SELECT score FROM theta2)
 	  AND c.terms && (SELECT t3 FROM terms) AND NOT c.terms && (SELECT t12 FROM terms)
 	  AND c.published AND (@category::text = '' OR c.category = @category::text)
+	  AND n.norm * (SELECT idf_after2 FROM bounds) >= (SELECT score FROM theta2)
 ),
 lex AS (
 	SELECT article_id, ordinal, score, row_number() OVER (ORDER BY score DESC, article_id) AS lrank
@@ -238,7 +266,7 @@ lex AS (
 	      WHERE score > 0
 	      ORDER BY article_id, score DESC, ordinal) best
 	ORDER BY score DESC, article_id
-	LIMIT @perside::int
+	LIMIT $PERSIDE
 ),
 fused AS (
 	SELECT a.*, v.vrank, l.lrank,
@@ -248,7 +276,7 @@ fused AS (
 	FROM vec v FULL JOIN lex l ON l.article_id = v.article_id
 	JOIN articles a ON a.id = coalesce(v.article_id, l.article_id)
 	ORDER BY fused DESC, a.id
-	LIMIT @lim::int
+	LIMIT $LIMIT
 )
 SELECT f.id, coalesce(f.external_id, '') AS external_id, f.title, f.question, f.answer, f.similar_questions,
        f.category, f.tags, f.language, f.status, f.version, f.created_at, f.updated_at,
