@@ -10,6 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/faqbot/faqbot/bot"
+	"github.com/faqbot/faqbot/handoff"
 	"github.com/faqbot/faqbot/internal/auth"
 	"github.com/faqbot/faqbot/knowledge"
 	"github.com/faqbot/faqbot/knowledge/imports"
@@ -79,6 +81,15 @@ var errorTable = []struct {
 	msg    *text
 }{
 	{auth.ErrUnauthenticated, http.StatusUnauthorized, codeUnauthenticated, &msgBadToken},
+	{bot.ErrTooLarge, http.StatusRequestEntityTooLarge, codeTooLarge, nil},
+	{bot.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, codeUnprocessable, &msgIdempotencyMismatch},
+	{bot.ErrTurnInProgress, http.StatusConflict, codeConflict, &msgTurnInProgress},
+	{bot.ErrInvalid, http.StatusBadRequest, codeInvalid, nil},
+	{bot.ErrNotFound, http.StatusNotFound, codeNotFound, nil},
+	{bot.ErrConflict, http.StatusConflict, codeConflict, nil},
+	{handoff.ErrInvalid, http.StatusBadRequest, codeInvalid, nil},
+	{handoff.ErrNotFound, http.StatusNotFound, codeNotFound, nil},
+	{handoff.ErrConflict, http.StatusConflict, codeConflict, nil},
 	{auth.ErrForbidden, http.StatusForbidden, codeForbidden, nil},
 	{knowledge.ErrInvalid, http.StatusBadRequest, codeInvalid, nil},
 	{auth.ErrInvalid, http.StatusBadRequest, codeInvalid, nil},
@@ -113,14 +124,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 			slog.String("request_id", requestIDOf(c)), slog.String("error", err.Error()))
 		return
 	}
-	e := s.classify(err, c)
-	if e.status >= http.StatusInternalServerError && e.code == codeInternal {
-		s.log.LogAttrs(c.Request().Context(), slog.LevelError, "internal error",
-			slog.String("request_id", requestIDOf(c)),
-			slog.String("method", c.Request().Method),
-			slog.String("route", routeOf(c)),
-			slog.String("error", err.Error()))
-	}
+	e := s.classifyAndLog(err, c)
 	h := c.Response().Header()
 	switch e.status {
 	case http.StatusUnauthorized:
@@ -139,16 +143,39 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(e.status)
 		return
 	}
-	body := errorBody{Error: errorDetail{
+	var body any = e.body(c)
+	if c.Path() == chatCompletionsPath {
+		// OpenAI clients parse errors in OpenAI's shape only.
+		body = openAIErrorOf(e, c)
+	}
+	if werr := c.JSON(e.status, body); werr != nil {
+		s.log.LogAttrs(c.Request().Context(), slog.LevelWarn, "write error response",
+			slog.String("request_id", requestIDOf(c)), slog.String("error", werr.Error()))
+	}
+}
+
+// classifyAndLog classifies err and logs it when it is ours: the one place internal errors
+// are logged, also for errors that a stream sends as an event.
+func (s *Server) classifyAndLog(err error, c echo.Context) *apiError {
+	e := s.classify(err, c)
+	if e.status >= http.StatusInternalServerError && e.code == codeInternal {
+		s.log.LogAttrs(c.Request().Context(), slog.LevelError, "internal error",
+			slog.String("request_id", requestIDOf(c)),
+			slog.String("method", c.Request().Method),
+			slog.String("route", routeOf(c)),
+			slog.String("error", err.Error()))
+	}
+	return e
+}
+
+// body is the error as the contract writes it, in the client's language.
+func (e *apiError) body(c echo.Context) errorBody {
+	return errorBody{Error: errorDetail{
 		Code:      e.code,
 		Message:   e.msg.format(prefersChinese(c.Request()), e.args...),
 		Field:     e.field,
 		RequestID: requestIDOf(c),
 	}}
-	if werr := c.JSON(e.status, body); werr != nil {
-		s.log.LogAttrs(c.Request().Context(), slog.LevelWarn, "write error response",
-			slog.String("request_id", requestIDOf(c)), slog.String("error", werr.Error()))
-	}
 }
 
 // classify decides what the client sees for err.

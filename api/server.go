@@ -6,12 +6,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/faqbot/faqbot/bot"
 	"github.com/faqbot/faqbot/internal/auth"
 	"github.com/faqbot/faqbot/internal/auth/memory"
 	"github.com/faqbot/faqbot/knowledge"
@@ -36,6 +38,16 @@ type Config struct {
 	// loopback address. Off, the peer address is the client: a client could otherwise pick
 	// its own rate-limit bucket.
 	TrustProxy bool
+	// UserSecret is the HS256 key the host app signs end users' tokens with
+	// (FAQBOT_USER_SECRET). Empty, no user token is accepted.
+	UserSecret string
+	// Anonymous allows chat without a user token: POST /v1/conversations then hands out a
+	// conversation token, which is the credential for that one conversation.
+	Anonymous bool
+	// Heartbeat is the interval of the comment lines that keep idle event streams open
+	// through proxies (default 15 s); EventPoll how often an event stream looks for new
+	// messages (default 500 ms).
+	Heartbeat, EventPoll time.Duration
 }
 
 // Defaults of Config.
@@ -44,6 +56,8 @@ const (
 	DefaultMaxImportBytes = 20 << 20
 	DefaultRateLimit      = 20
 	DefaultRequestTimeout = 30 * time.Second
+	DefaultHeartbeat      = 15 * time.Second
+	DefaultEventPoll      = 500 * time.Millisecond
 	importTimeoutFactor   = 10
 )
 
@@ -63,6 +77,12 @@ func (c Config) withDefaults() Config {
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = DefaultHeartbeat
+	}
+	if c.EventPoll <= 0 {
+		c.EventPoll = DefaultEventPoll
+	}
 	return c
 }
 
@@ -71,6 +91,8 @@ type Deps struct {
 	Logger    *slog.Logger // nil: discard
 	Knowledge *knowledge.Service
 	Auth      *auth.Service // nil: admin token only, minted tokens kept in memory
+	// Bot runs end users' conversations; nil: the end users' routes are not served.
+	Bot *bot.Engine
 	// Ready reports whether the dependencies answer; nil means always ready.
 	Ready func(context.Context) error
 	// Registry receives the HTTP metrics and is served at /metrics; nil: a new one with the
@@ -85,12 +107,16 @@ type Server struct {
 	log       *slog.Logger
 	knowledge *knowledge.Service
 	auth      *auth.Service
+	bot       *bot.Engine
 	ready     func(context.Context) error
 	registry  *prometheus.Registry
 	metrics   *httpMetrics
 	// bodyLimits holds the routes allowed a body larger than cfg.MaxBodyBytes, by
 	// method and route template.
 	bodyLimits map[string]int64
+	// closing is closed by CloseStreams: open event streams end when it is.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New builds the server and its routes. deps.Knowledge is required.
@@ -104,9 +130,11 @@ func New(cfg Config, deps Deps) *Server {
 		log:        deps.Logger,
 		knowledge:  deps.Knowledge,
 		auth:       deps.Auth,
+		bot:        deps.Bot,
 		ready:      deps.Ready,
 		registry:   deps.Registry,
 		bodyLimits: map[string]int64{},
+		closing:    make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -147,6 +175,13 @@ func New(cfg Config, deps Deps) *Server {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
+// CloseStreams ends every open event stream, now and from now on. http.Server.Shutdown waits
+// for handlers to return and would otherwise wait for streams that never end: register it
+// with http.Server.RegisterOnShutdown.
+func (s *Server) CloseStreams() {
+	s.closeOnce.Do(func() { close(s.closing) })
+}
+
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
@@ -170,6 +205,9 @@ func (s *Server) routes() {
 	(&importHandler{knowledge: s.knowledge}).routes(v1, importing)
 	s.allowBody(http.MethodPost, "/v1/articles/import", s.cfg.MaxImportBytes)
 	(&searchHandler{knowledge: s.knowledge}).routes(v1, editor)
+	if s.bot != nil {
+		s.userRoutes(v1, timeout)
+	}
 }
 
 // Routes lists the registered routes as "METHOD /path/{param}", for tests and docs.

@@ -6,7 +6,11 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/faqbot/faqbot/handoff"
 )
@@ -123,6 +127,13 @@ type Outcome struct {
 	HumanAsks      int
 	Language       string
 	Ticket         *handoff.Ticket // a new ticket to insert, or nil
+	// UserMessageID is the ID BeginTurn gave the user's message (msg.ID after the call):
+	// FinishTurn marks that turn done and links the reply to its Idempotency-Key, so a retried
+	// request sees Turn.Done and the reply; it also writes UserSentiment and UserQuery onto it.
+	// 0 when the outcome answers no stored user message (a handoff button, a system notice).
+	UserMessageID int64
+	UserSentiment *Sentiment // the user message's mood; nil keeps what is stored
+	UserQuery     string     // the standalone question it was rewritten to; "" keeps what is stored
 }
 
 // Store keeps conversations and messages. Implementations: bot/memory and bot/postgres; both
@@ -150,4 +161,172 @@ type Store interface {
 	Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error)
 	// Recent returns the last n messages of the conversation, oldest first.
 	Recent(ctx context.Context, conversationID string, n int) ([]Message, error)
+}
+
+// MaxKeyLen bounds an Idempotency-Key, in characters.
+const MaxKeyLen = 255
+
+// Validate checks a conversation before it is created and names the first field that is
+// wrong. The stores apply it, so the in-memory store refuses what PostgreSQL would.
+func (c *Conversation) Validate() error {
+	switch {
+	case c.ID != "" && !isUUID(c.ID):
+		return invalid("conversation", "id", "must be a UUID")
+	case c.OwnerID == "":
+		return invalid("conversation", "owner_id", "is empty")
+	case c.TokenHash != nil && len(c.TokenHash) != 32:
+		return invalid("conversation", "token_hash", "must be a SHA-256 (32 bytes)")
+	case !validState(c.State):
+		return invalid("conversation", "state", fmt.Sprintf("unknown state %q", c.State))
+	case c.LowStreak < 0 || c.HumanAsks < 0:
+		return invalid("conversation", "low_streak", "counters cannot be negative")
+	}
+	if err := checkText("conversation", "owner_id", c.OwnerID); err != nil {
+		return err
+	}
+	return checkText("conversation", "language", c.Language)
+}
+
+// Validate checks a message before it is stored and names the first field that is wrong.
+func (m *Message) Validate() error {
+	switch m.Role {
+	case RoleUser, RoleBot, RoleAgent, RoleSystem:
+	default:
+		return invalid("message", "role", fmt.Sprintf("unknown role %q", m.Role))
+	}
+	switch m.Decision {
+	case "", DecisionAnswer, DecisionClarify, DecisionHandoff, DecisionQueued:
+	default:
+		return invalid("message", "decision", fmt.Sprintf("unknown decision %q", m.Decision))
+	}
+	if m.Text == "" {
+		return invalid("message", "text", "is empty")
+	}
+	texts := []struct{ field, value string }{
+		{"text", m.Text}, {"author", m.Author}, {"reason", m.Reason}, {"query", m.Query},
+	}
+	for _, f := range texts {
+		if err := checkText("message", f.field, f.value); err != nil {
+			return err
+		}
+	}
+	for i, c := range m.Citations {
+		if err := checkText("message", fmt.Sprintf("citations[%d].title", i), c.Title); err != nil {
+			return err
+		}
+	}
+	for i, s := range m.Suggestions {
+		if err := checkText("message", fmt.Sprintf("suggestions[%d]", i), s); err != nil {
+			return err
+		}
+	}
+	if m.Confidence != nil && !finite(*m.Confidence) {
+		return invalid("message", "confidence", "is not a finite number")
+	}
+	return checkSentiment("message", "sentiment", m.Sentiment)
+}
+
+// Validate checks a turn key; the zero TurnKey (no Idempotency-Key) is valid.
+func (k TurnKey) Validate() error {
+	if k.Key == "" {
+		return nil
+	}
+	if err := checkText("turn", "idempotency_key", k.Key); err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(k.Key) > MaxKeyLen {
+		return invalid("turn", "idempotency_key", fmt.Sprintf("is longer than %d characters", MaxKeyLen))
+	}
+	if len(k.BodyHash) == 0 {
+		return invalid("turn", "body_hash", "is empty")
+	}
+	return nil
+}
+
+// Validate checks an outcome, its reply and its ticket before anything is written.
+func (o *Outcome) Validate() error {
+	switch {
+	case !isUUID(o.ConversationID):
+		return invalid("outcome", "conversation_id", "must be a UUID")
+	case !validState(o.State):
+		return invalid("outcome", "state", fmt.Sprintf("unknown state %q", o.State))
+	case o.LowStreak < 0 || o.HumanAsks < 0:
+		return invalid("outcome", "low_streak", "counters cannot be negative")
+	case o.UserMessageID < 0:
+		return invalid("outcome", "user_message_id", "cannot be negative")
+	}
+	if err := checkText("outcome", "language", o.Language); err != nil {
+		return err
+	}
+	if err := checkText("outcome", "user_query", o.UserQuery); err != nil {
+		return err
+	}
+	if err := checkSentiment("outcome", "user_sentiment", o.UserSentiment); err != nil {
+		return err
+	}
+	if o.Reply != nil {
+		if err := o.Reply.Validate(); err != nil {
+			return fmt.Errorf("reply: %w", err)
+		}
+	}
+	if o.Ticket != nil {
+		if !strings.EqualFold(o.Ticket.ConversationID, o.ConversationID) {
+			return invalid("outcome", "ticket.conversation_id", "names another conversation")
+		}
+		if err := o.Ticket.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validState(s State) bool {
+	return s == StateBot || s == StateQueued || s == StateAgent || s == StateResolved
+}
+
+func checkSentiment(what, field string, s *Sentiment) error {
+	if s == nil {
+		return nil
+	}
+	if !finite(s.Score) {
+		return invalid(what, field+".score", "is not a finite number")
+	}
+	return checkText(what, field+".label", s.Label)
+}
+
+// checkText refuses what PostgreSQL cannot store in text or jsonb: invalid UTF-8 and NUL.
+func checkText(what, field, s string) error {
+	if !utf8.ValidString(s) {
+		return invalid(what, field, "is not valid UTF-8")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return invalid(what, field, "contains a NUL character")
+	}
+	return nil
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+func invalid(what, field, reason string) error {
+	return fmt.Errorf("%s %s: %s: %w", what, field, reason, ErrInvalid)
+}
+
+// isUUID reports whether s is a UUID in its canonical 36-character form (either case).
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
 }

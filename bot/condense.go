@@ -69,11 +69,8 @@ func followUpFocus(text string) (string, bool) {
 	han := countHan(lower)
 	if han > 0 {
 		focus, marked := lower, false
-		for _, p := range zhFollowUpPrefixes {
-			if strings.HasPrefix(focus, p) {
-				focus, marked = strings.TrimPrefix(focus, p), true
-				break
-			}
+		if p := longestPrefix(focus, zhFollowUpPrefixes); p != "" {
+			focus, marked = strings.TrimPrefix(focus, p), true
 		}
 		for _, s := range zhFollowUpSuffixes {
 			if strings.HasSuffix(focus, s) {
@@ -87,11 +84,8 @@ func followUpFocus(text string) (string, bool) {
 	}
 	words := strings.Fields(lower)
 	focus, marked := lower, false
-	for _, p := range enFollowUpPrefixes {
-		if strings.HasPrefix(lower+" ", p) {
-			focus, marked = strings.TrimSpace(strings.TrimPrefix(lower+" ", p)), true
-			break
-		}
+	if p := longestPrefix(lower+" ", enFollowUpPrefixes); p != "" {
+		focus, marked = strings.TrimSpace(strings.TrimPrefix(lower+" ", p)), true
 	}
 	if !marked && len(words) <= 4 {
 		for _, w := range words {
@@ -101,6 +95,18 @@ func followUpFocus(text string) (string, bool) {
 		}
 	}
 	return strings.TrimFunc(focus, isEndPunct), marked && len(words) <= 7
+}
+
+// longestPrefix returns the longest of prefixes that s starts with, or "": "and for " must
+// win over "and ", or "for" would be taken for the user's subject.
+func longestPrefix(s string, prefixes []string) string {
+	best := ""
+	for _, p := range prefixes {
+		if len(p) > len(best) && strings.HasPrefix(s, p) {
+			best = p
+		}
+	}
+	return best
 }
 
 func isEndPunct(r rune) bool {

@@ -5,7 +5,11 @@ package handoff
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The closed set of error kinds of the handoff domain.
@@ -129,4 +133,114 @@ type Store interface {
 	// Escalate raises a queued ticket's priority by one tier (not past P1), moves its due time
 	// to now + the new tier's SLA if that is sooner, and records why.
 	Escalate(ctx context.Context, number string, dueAt time.Time, reason string) (Ticket, error)
+	// Events returns the ticket's history, oldest first.
+	Events(ctx context.Context, number string) ([]Event, error)
+}
+
+// EventKind names what happened to a ticket.
+type EventKind string
+
+const (
+	EventCreated   EventKind = "created"
+	EventEscalated EventKind = "escalated"
+)
+
+// ActorBot is the actor of what the bot does to a ticket; agents act under their names.
+const ActorBot = "bot"
+
+// Event is one entry of a ticket's history. Detail holds the facts of the kind, as strings
+// (for EventCreated: trigger, priority, queue, reason; for EventEscalated: from, to, reason).
+type Event struct {
+	ID       int64
+	TicketID int64
+	At       time.Time
+	Actor    string
+	Kind     EventKind
+	Detail   map[string]string
+}
+
+// Validate checks a ticket before it is stored and names the first field that is wrong. It
+// holds the stores to the same rules, so the in-memory store refuses what PostgreSQL would.
+func (t *Ticket) Validate() error {
+	texts := []struct{ field, value string }{
+		{"number", t.Number}, {"owner_id", t.OwnerID}, {"queue", t.Queue}, {"category", t.Category},
+		{"trigger", string(t.Trigger)}, {"reason", t.Reason}, {"question", t.Question},
+		{"summary", t.Summary}, {"language", t.Language}, {"assigned_to", t.AssignedTo},
+	}
+	for _, f := range texts {
+		if err := checkText(f.field, f.value); err != nil {
+			return err
+		}
+	}
+	switch {
+	case t.Number == "" || len(t.Number) > 32:
+		return invalid("number", "must have 1 to 32 characters")
+	case !isUUID(t.ConversationID):
+		return invalid("conversation_id", "must be a UUID")
+	case t.OwnerID == "":
+		return invalid("owner_id", "is empty")
+	case t.Status != StatusQueued && t.Status != StatusAssigned && t.Status != StatusResolved && t.Status != StatusClosed:
+		return invalid("status", fmt.Sprintf("unknown status %q", t.Status))
+	case t.Priority < P1 || t.Priority > P3:
+		return invalid("priority", fmt.Sprintf("must be 1 to 3, got %d", t.Priority))
+	case t.Queue == "":
+		return invalid("queue", "is empty")
+	case t.DueAt.IsZero():
+		return invalid("due_at", "is not set")
+	}
+	for i, p := range t.SentimentTrail {
+		if err := checkText(fmt.Sprintf("sentiment_trail[%d].label", i), p.Label); err != nil {
+			return err
+		}
+		if math.IsNaN(p.Score) || math.IsInf(p.Score, 0) {
+			return invalid(fmt.Sprintf("sentiment_trail[%d].score", i), "is not a finite number")
+		}
+	}
+	for i, c := range t.Candidates {
+		if err := checkText(fmt.Sprintf("candidates[%d].title", i), c.Title); err != nil {
+			return err
+		}
+		if err := checkText(fmt.Sprintf("candidates[%d].answer", i), c.Answer); err != nil {
+			return err
+		}
+		if math.IsNaN(c.Score) || math.IsInf(c.Score, 0) {
+			return invalid(fmt.Sprintf("candidates[%d].score", i), "is not a finite number")
+		}
+	}
+	return nil
+}
+
+// checkText refuses what PostgreSQL cannot store in text or jsonb: invalid UTF-8 and NUL.
+func checkText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return invalid(field, "is not valid UTF-8")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return invalid(field, "contains a NUL character")
+	}
+	return nil
+}
+
+func invalid(field, reason string) error {
+	return fmt.Errorf("ticket %s: %s: %w", field, reason, ErrInvalid)
+}
+
+// isUUID reports whether s is a UUID in its canonical 36-character form (either case).
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
 }

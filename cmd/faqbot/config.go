@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/faqbot/faqbot/knowledge"
 )
 
 // config is everything faqbot reads from flags and the environment. Flags win over the
@@ -75,7 +77,7 @@ func defaultConfig() config {
 		OpenAIBaseURL:   "https://api.openai.com/v1",
 		ChatModel:       "gpt-4o-mini",
 		EmbeddingModel:  "text-embedding-3-small",
-		LocalDims:       256,
+		LocalDims:       knowledge.DefaultLocalDimensions,
 		LLMTimeout:      30 * time.Second,
 		DemoData:        true,
 		LogLevel:        "info",

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/faqbot/faqbot/knowledge"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -31,7 +33,7 @@ func TestConfigPrecedence(t *testing.T) {
 	assert.Equal(t, 3*time.Second, cfg.LLMTimeout)
 	assert.False(t, cfg.DemoData)
 	assert.Equal(t, int64(4096), cfg.MaxBodyBytes)
-	assert.Equal(t, 256, cfg.LocalDims, "defaults stay")
+	assert.Equal(t, knowledge.DefaultLocalDimensions, cfg.LocalDims, "defaults stay")
 	assert.Equal(t, []string{"extra"}, rest)
 	assert.False(t, cfg.anonymousAllowed(), "anonymous chat is off with a database")
 	assert.NotContains(t, cfg.String(), "hunter2", "the password is masked")

@@ -73,9 +73,9 @@ var zhObjects = map[string][]string{
 }
 
 var (
-	zhVerbs    = []string{"修改", "重置", "绑定", "解绑", "注销", "找回", "提现", "充值", "退款", "删除", "下载", "上传", "举报", "屏蔽", "开通", "关闭", "取消", "续费", "设置", "更换", "查看"}
-	zhStates   = []string{"收不到", "一直失败", "显示异常", "被冻结", "无法加载", "卡住了", "没有到账", "提示错误"}
-	zhContexts = []string{"在安卓手机上", "在苹果手机上", "用电脑", "换了新手机后", "出国时", "更新版本后", "直播时", "企业号"}
+	zhVerbs     = []string{"修改", "重置", "绑定", "解绑", "注销", "找回", "提现", "充值", "退款", "删除", "下载", "上传", "举报", "屏蔽", "开通", "关闭", "取消", "续费", "设置", "更换", "查看"}
+	zhStates    = []string{"收不到", "一直失败", "显示异常", "被冻结", "无法加载", "卡住了", "没有到账", "提示错误"}
+	zhContexts  = []string{"在安卓手机上", "在苹果手机上", "用电脑", "换了新手机后", "出国时", "更新版本后", "直播时", "企业号"}
 	zhQuestions = []string{
 		"怎么%[1]s%[2]s",
 		"%[2]s怎么%[1]s",
@@ -105,7 +105,9 @@ var benchCategories = []string{"account", "payment", "content", "live", "ads", "
 
 type corpusGen struct{ r *rand.Rand }
 
-func newCorpusGen(seed uint64) *corpusGen { return &corpusGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))} }
+func newCorpusGen(seed uint64) *corpusGen {
+	return &corpusGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
 
 func (g *corpusGen) pick(list []string) string { return list[g.r.IntN(len(list))] }
 

@@ -10,3 +10,6 @@ func WithBudgets(s *Store, first, second int) *Store {
 	c.firstBudget, c.secondBudget = first, second
 	return &c
 }
+
+// SearchStatement exposes the statement for a set of limits to the plan probes.
+var SearchStatement = searchStatement

@@ -1,0 +1,120 @@
+// Package storetest is the contract every handoff.Store passes: the in-memory store and the
+// PostgreSQL store run the same suite, so the bot and the agents' workflow cannot tell them
+// apart.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/faqbot/faqbot/handoff"
+)
+
+// Harness is one store under test and a way to make the conversations its tickets name.
+type Harness struct {
+	Store handoff.Store
+	// NewConversation returns the id of a new conversation of ownerID. Tickets refer to
+	// conversations, which the handoff domain does not create; PostgreSQL enforces the
+	// reference, the memory store only needs a well-formed id.
+	NewConversation func(t *testing.T, ownerID string) string
+}
+
+// Run runs the contract suite. newHarness returns a fresh, empty store for each subtest; it
+// may register cleanups on the t it is given.
+func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, h Harness)
+	}{
+		{"InsertAndRead", testInsertAndRead},
+		{"CopiesAreNotShared", testCopies},
+		{"EmptyListsComeBackEmpty", testEmptyLists},
+		{"NumberIsUnique", testNumberUnique},
+		{"OneOpenTicketPerConversation", testOneOpen},
+		{"ConcurrentInsertsOneOpenWins", testConcurrentOpen},
+		{"RejectsInvalidTickets", testInvalid},
+		{"UnknownIsNotFound", testNotFound},
+		{"AheadFollowsPriorityDueID", testAhead},
+		{"EscalateRaisesOneTier", testEscalate},
+		{"EscalateStopsAtP1", testEscalateP1},
+		{"EscalateOnlyQueued", testEscalateNotQueued},
+		{"EscalateRejectsBadInput", testEscalateInvalid},
+		{"CreationEvent", testCreationEvent},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, newHarness(t))
+		})
+	}
+}
+
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// base is a fixed instant with sub-microsecond noise the stores must drop.
+var base = time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC)
+
+// newTicket is the ticket the bot's policy opens for an angry user with a payment problem.
+func newTicket(conversationID, ownerID string) handoff.Ticket {
+	t := handoff.DefaultPolicy().Open(handoff.OpenRequest{
+		ConversationID: conversationID,
+		OwnerID:        ownerID,
+		Category:       "payment",
+		Trigger:        handoff.TriggerAngry,
+		Reason:         "the user is angry: 扣了两次钱",
+		Urgent:         true,
+		Question:       "为什么扣了我两次钱?",
+		Summary:        "user: 扣了两次钱\nbot: 请提供订单号",
+		SentimentTrail: []handoff.SentimentPoint{
+			{Label: "negative", Score: -0.4, At: base.Add(-time.Minute)},
+			{Label: "angry", Score: -0.9, At: base.In(time.FixedZone("CST", 8*3600))},
+		},
+		Candidates: []handoff.Candidate{{ArticleID: 7, Title: "重复扣款", Answer: "会在 3 个工作日内退回", Score: 0.41}},
+		Language:   "zh",
+	}, base)
+	return t
+}
+
+// queued is a minimal queued ticket of queue q.
+func queued(conversationID, q string, p handoff.Priority, due time.Time) handoff.Ticket {
+	return handoff.Ticket{
+		Number: handoff.NewNumber(), ConversationID: conversationID, OwnerID: "owner", Status: handoff.StatusQueued,
+		Priority: p, Queue: q, Category: "general", Trigger: handoff.TriggerLowConfidence,
+		Reason: "low confidence twice", CreatedAt: base, UpdatedAt: base, DueAt: due,
+	}
+}
+
+func insert(t *testing.T, s handoff.Store, tk handoff.Ticket) handoff.Ticket {
+	t.Helper()
+	require.NoError(t, s.InsertTicket(ctxFor(t), &tk))
+	require.NotZero(t, tk.ID)
+	return tk
+}
+
+// micro is what a store gives back for an instant: UTC, in microseconds.
+func micro(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// assertSameTicket compares tickets, times by instant.
+func assertSameTicket(t *testing.T, want, got handoff.Ticket, msgAndArgs ...any) {
+	t.Helper()
+	for _, p := range []struct {
+		name      string
+		want, got time.Time
+	}{{"created_at", want.CreatedAt, got.CreatedAt}, {"due_at", want.DueAt, got.DueAt}, {"updated_at", want.UpdatedAt, got.UpdatedAt}} {
+		assert.True(t, p.want.Equal(p.got), "%s: want %v, got %v", p.name, p.want, p.got)
+	}
+	want.CreatedAt, want.DueAt, want.UpdatedAt = time.Time{}, time.Time{}, time.Time{}
+	got.CreatedAt, got.DueAt, got.UpdatedAt = time.Time{}, time.Time{}, time.Time{}
+	assert.Equal(t, want, got, msgAndArgs...)
+}
+
+func label(i int) string { return fmt.Sprintf("#%d", i) }
