@@ -139,6 +139,8 @@ type Outcome struct {
 // Store keeps conversations and messages. Implementations: bot/memory and bot/postgres; both
 // pass bot/storetest.
 type Store interface {
+	// CreateConversation stores c, setting CreatedAt, UpdatedAt and, when empty, ID (a new
+	// UUID) and State (StateBot). A taken ID or token hash is ErrConflict.
 	CreateConversation(ctx context.Context, c *Conversation) error
 	// Conversation returns the conversation if ownerID owns it; another owner's id is
 	// ErrNotFound, exactly like an unknown id (the check is in the query, not after it).
@@ -151,13 +153,17 @@ type Store interface {
 	// ErrIdempotencyMismatch when the body hash differs.
 	BeginTurn(ctx context.Context, msg *Message, key TurnKey) (prior *Turn, err error)
 	// FinishTurn writes the reply if any (setting its ID, Seq, CreatedAt), the conversation's state,
-	// counters and language, and the ticket if any, in one transaction.
+	// counters and language, and the ticket if any, in one transaction. It marks the turn of
+	// o.UserMessageID done. An empty Language keeps the stored one. A ticket the ticket store
+	// refuses (a taken number, a second open ticket) is ErrConflict, and nothing is written.
 	FinishTurn(ctx context.Context, o *Outcome) error
 	// AppendMessage adds a message outside a bot turn (an agent's reply, a system notice).
 	AppendMessage(ctx context.Context, msg *Message) error
 	// SetState changes the conversation's state (an agent claims or resolves).
 	SetState(ctx context.Context, conversationID string, state State) error
-	// Messages returns the messages with Seq > afterSeq, oldest first, at most limit.
+	// Messages returns the messages with Seq > afterSeq, oldest first, at most limit. An
+	// unknown (or malformed) conversation id is ErrNotFound here and in every method that
+	// takes one.
 	Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error)
 	// Recent returns the last n messages of the conversation, oldest first.
 	Recent(ctx context.Context, conversationID string, n int) ([]Message, error)
@@ -246,8 +252,6 @@ func (k TurnKey) Validate() error {
 // Validate checks an outcome, its reply and its ticket before anything is written.
 func (o *Outcome) Validate() error {
 	switch {
-	case !isUUID(o.ConversationID):
-		return invalid("outcome", "conversation_id", "must be a UUID")
 	case !validState(o.State):
 		return invalid("outcome", "state", fmt.Sprintf("unknown state %q", o.State))
 	case o.LowStreak < 0 || o.HumanAsks < 0:

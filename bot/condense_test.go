@@ -10,7 +10,7 @@ import (
 	"github.com/faqbot/faqbot/bot"
 )
 
-func user(text string) bot.Message { return bot.Message{Role: bot.RoleUser, Text: text} }
+func user(text string) bot.Message  { return bot.Message{Role: bot.RoleUser, Text: text} }
 func reply(text string) bot.Message { return bot.Message{Role: bot.RoleBot, Text: text} }
 
 func TestHeuristicCondenser(t *testing.T) {

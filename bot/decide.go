@@ -24,12 +24,13 @@ func (t *turn) toBot(ctx context.Context, onDelta func(string) error) (Reply, er
 	if err != nil {
 		return Reply{}, fmt.Errorf("retrieve: %w", err)
 	}
-	if q.FollowUp {
-		rerankByFocus(res.Candidates, q.Focus)
+	if q.FollowUp && rerankByFocus(res.Candidates, q.Focus) {
+		res.Confidence = knowledge.Confidence(res.Candidates)
 	}
 	trend := sentiment.TrendOf(t.moodWindow())
 	out := &Outcome{ConversationID: t.conv.ID, State: StateBot, LowStreak: t.conv.LowStreak,
-		HumanAsks: t.conv.HumanAsks, Language: t.lang}
+		HumanAsks: t.conv.HumanAsks, Language: t.lang, UserMessageID: t.user.ID, UserQuery: q.Text}
+	t.user.Query = q.Text
 	reply := Reply{User: t.user}
 	msg := &Message{ConversationID: t.conv.ID, Role: RoleBot, Confidence: &res.Confidence}
 	confident := res.Confidence >= e.cfg.Threshold && len(res.Candidates) > 0
@@ -201,11 +202,13 @@ func (t *turn) summary() string {
 
 // rerankByFocus moves candidates that cover the user's own words to the front (stable), so a
 // follow-up about "提现" is not answered with the "充值" article it borrowed its frame from.
-func rerankByFocus(cands []knowledge.Candidate, focus string) {
+// It reports whether the order changed.
+func rerankByFocus(cands []knowledge.Candidate, focus string) bool {
 	terms := knowledge.Tokenize(focus)
-	if len(terms) == 0 {
-		return
+	if len(terms) == 0 || len(cands) == 0 {
+		return false
 	}
+	before := cands[0].Article.ID
 	coverage := func(c knowledge.Candidate) int {
 		text := c.Article.Title + " " + c.Article.Question + " " + strings.Join(c.Article.SimilarQuestions, " ")
 		have := make(map[string]bool)
@@ -221,6 +224,7 @@ func rerankByFocus(cands []knowledge.Candidate, focus string) {
 		return n
 	}
 	slices.SortStableFunc(cands, func(a, b knowledge.Candidate) int { return coverage(b) - coverage(a) })
+	return cands[0].Article.ID != before
 }
 
 func suggestions(cands []knowledge.Candidate, lang string, n int) []string {

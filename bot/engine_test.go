@@ -103,8 +103,21 @@ func TestFollowUpBorrowsThePreviousTopic(t *testing.T) {
 			f.say(t, &c, tt.first)
 			r := f.say(t, &c, tt.follow)
 			require.NotNil(t, r.Message)
-			require.NotEmpty(t, r.Message.Citations, "decision %s: %s", r.Decision, r.Reason)
-			assert.Equal(t, tt.wantTitle, r.Message.Citations[0].Title)
+			// Without an LLM the rewritten question is rougher, so the bot may ask back; either
+			// way the borrowed topic must put the right article first.
+			switch r.Decision {
+			case bot.DecisionAnswer:
+				require.NotEmpty(t, r.Message.Citations)
+				assert.Equal(t, tt.wantTitle, r.Message.Citations[0].Title)
+			case bot.DecisionClarify:
+				require.NotEmpty(t, r.Suggestions, r.Reason)
+				assert.Equal(t, tt.wantTitle, r.Suggestions[0])
+			default:
+				t.Fatalf("decision %s: %s", r.Decision, r.Reason)
+			}
+			msgs, err := f.engine.Transcript(context.Background(), c.ID, c.OwnerID, 0, 10)
+			require.NoError(t, err)
+			assert.NotEqual(t, msgs[2].Text, msgs[2].Query, "the stored user message keeps its rewritten query")
 		})
 	}
 }

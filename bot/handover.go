@@ -27,7 +27,7 @@ func (e *Engine) RequestHandoff(ctx context.Context, conv Conversation, userReas
 	} else if !errors.Is(err, handoff.ErrNotFound) {
 		return Reply{}, err
 	}
-	history, err := e.store.Recent(ctx, conv.ID, 2*e.cfg.Window)
+	history, err := e.store.Recent(ctx, conv.ID, 2*e.cfg.Window-1)
 	if err != nil {
 		return Reply{}, err
 	}

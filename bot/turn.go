@@ -58,7 +58,8 @@ func (e *Engine) Handle(ctx context.Context, conv Conversation, text, idemKey st
 		return e.replay(ctx, conv, *prior, key)
 	}
 
-	recent, err := e.store.Recent(ctx, conv.ID, 2*e.cfg.Window+1)
+	// The window counts this turn: the user's message and the 6 turns before it.
+	recent, err := e.store.Recent(ctx, conv.ID, 2*e.cfg.Window-1)
 	if err != nil {
 		return Reply{}, err
 	}

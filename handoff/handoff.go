@@ -121,7 +121,9 @@ type Place struct {
 // handoff/storetest. The bot creates tickets through its own store in the same transaction
 // as the reply (bot/postgres calls handoff/postgres.InsertTicket with its transaction).
 type Store interface {
-	// InsertTicket stores t, setting ID; a duplicate Number is ErrConflict.
+	// InsertTicket stores t, setting ID, and records its creation as an event. A duplicate
+	// Number is ErrConflict, and so is a second open (queued or assigned) ticket of a
+	// conversation.
 	InsertTicket(ctx context.Context, t *Ticket) error
 	// Ticket returns the ticket with this number.
 	Ticket(ctx context.Context, number string) (Ticket, error)
@@ -131,7 +133,8 @@ type Store interface {
 	// priority, or the same priority and an earlier due time (then earlier id).
 	Ahead(ctx context.Context, t Ticket) (int, error)
 	// Escalate raises a queued ticket's priority by one tier (not past P1), moves its due time
-	// to now + the new tier's SLA if that is sooner, and records why.
+	// to now + the new tier's SLA if that is sooner, and records why. A ticket that is no
+	// longer queued is ErrConflict.
 	Escalate(ctx context.Context, number string, dueAt time.Time, reason string) (Ticket, error)
 	// Events returns the ticket's history, oldest first.
 	Events(ctx context.Context, number string) ([]Event, error)

@@ -132,3 +132,20 @@ func TestUntrustedTextStaysInsideItsFence(t *testing.T) {
 		})
 	}
 }
+
+func TestAnswerNamesTheReplyLanguage(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{"zh", "Write in Simplified Chinese (简体中文)"},
+		{"en", "Write in English"},
+		{"ja", "Write in the same language as the user's question"},
+		{"", "Write in the same language as the user's question"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			msgs, err := prompts.Answer(prompts.AnswerInput{Question: "q", Language: tt.code,
+				Articles: []prompts.Article{{N: 1, Title: "t", Text: "x"}}})
+			require.NoError(t, err)
+			assert.Contains(t, msgs[0].Content, tt.want)
+		})
+	}
+}

@@ -3,6 +3,7 @@ package sentiment
 import (
 	"context"
 	"math"
+	"sync"
 )
 
 // Thresholds on the evidence of anger and on valence. One strong term ("气死", "idiot") or
@@ -12,6 +13,8 @@ const (
 	angryAt    = 1.0
 	negativeAt = 0.5 // anger evidence that already makes a message negative
 	valenceAt  = 0.6 // |valence| that makes a message positive or negative
+	// againstAnger discounts the anger evidence per unit of praise or sadness.
+	againstAnger = 0.2
 )
 
 // Lexicon is the offline analyzer for Chinese and English. It is deterministic, needs no
@@ -22,15 +25,20 @@ type Lexicon struct {
 
 var _ Analyzer = (*Lexicon)(nil)
 
-// NewLexicon builds the analyzer from the word lists compiled into the package.
+// NewLexicon returns the analyzer over the word lists compiled into the package.
 func NewLexicon() *Lexicon {
-	return &Lexicon{tk: tokenizer{
+	return &Lexicon{tk: *sharedTokenizer()}
+}
+
+// sharedTokenizer builds the dictionaries once; they are never written afterwards.
+var sharedTokenizer = sync.OnceValue(func() *tokenizer {
+	return &tokenizer{
 		zh:    build(zhGroups, runeCount, nil),
 		en:    build(enGroups, wordCount, apostropheless),
 		emoji: emojiRunes(),
 		codes: emojiCodes(),
-	}}
-}
+	}
+})
 
 // Analyze never fails; the error is there for the Analyzer contract.
 func (l *Lexicon) Analyze(_ context.Context, text string) (Result, error) {
@@ -38,6 +46,7 @@ func (l *Lexicon) Analyze(_ context.Context, text string) (Result, error) {
 }
 
 func (l *Lexicon) analyze(text string) Result {
+	text = truncate(text, maxRunes)
 	s := normalize(text)
 	var sc scorer
 	sc.run(l.tk.tokenize(s))
@@ -45,10 +54,23 @@ func (l *Lexicon) analyze(text string) Result {
 	return sc.result()
 }
 
+// truncate keeps the first n runes of s.
+func truncate(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
 // scorer adds up the evidence of one message.
 type scorer struct {
 	val     float64 // valence, both signs
 	ang     float64 // evidence of anger
+	pos     float64 // the positive part of val: praise and thanks speak against anger
+	sad     float64 // sadness and worry, which speak against anger too
 	signals []string
 }
 
@@ -64,10 +86,13 @@ func (sc *scorer) signal(name string) {
 	sc.signals = append(sc.signals, name)
 }
 
-// Scopes, in tokens: a negator reaches the next term within three tokens ("不是很好",
-// "not that helpful"), an intensifier within two.
+// Scopes, in tokens, intensifiers not counted: an English negator reaches the next term
+// within three words ("not that helpful"); a Chinese one only the word right after it
+// ("不生气", "不太好"), because "不" and "没" also sit inside verb phrases ("睡不着").
+// An intensifier reaches two tokens.
 const (
 	negationScope    = 3
+	negationScopeZh  = 1
 	intensifierScope = 2
 )
 
@@ -99,6 +124,9 @@ func (sc *scorer) run(toks []token) {
 		switch e.kind {
 		case kindNegator:
 			neg, negLeft = e, negationScope
+			if t.han {
+				negLeft = negationScopeZh
+			}
 		case kindIntensifier:
 			mult, multLeft = math.Min(mult*e.scale, 3), intensifierScope
 		case kindPostIntensifier:
@@ -110,6 +138,10 @@ func (sc *scorer) run(toks []token) {
 		case kindTerm:
 			v, a, sig := e.val, e.ang, e.signal
 			negated := neg != nil && negLeft > 0 && e.class != classHostile && e.class != classComplaint && e.class != classChallenge
+			// "傻不傻", "好不好": the A-not-A question negates nothing.
+			if negated && i >= 2 && toks[i-1].e == neg && toks[i-2].text == t.text {
+				negated = false
+			}
 			if negated {
 				v, a, sig = negate(e, neg)
 				neg, negLeft = nil, 0
@@ -118,6 +150,11 @@ func (sc *scorer) run(toks []token) {
 			mult, multLeft = 1, 0
 			sc.val += v
 			sc.ang += a
+			if v >= 0.8 { // praise and thanks; "ok", "yeah" do not soften anger
+				sc.pos += v
+			} else if e.class == classNegative && e.ang == 0 && !negated {
+				sc.sad -= v
+			}
 			sc.signal(sig)
 			lastIdx, lastVal, lastAng = i, v, a
 		}
@@ -132,7 +169,7 @@ func negate(e, neg *entry) (val, ang float64, signal string) {
 			return 0, 0, ""
 		}
 		if neg.soft { // "不太好用", "not very helpful"
-			return -0.4 * e.val, 0.1 * e.val, sigNegPraise
+			return -0.5 * e.val, 0.1 * e.val, sigNegPraise
 		}
 		return -0.7 * e.val, 0.25 * e.val, sigNegPraise
 	case classAnger: // "我不生气", "not angry", "别生气"
@@ -152,11 +189,14 @@ func negate(e, neg *entry) (val, ang float64, signal string) {
 
 // result turns the evidence into a label and a score.
 func (sc *scorer) result() Result {
+	// Praise and sadness in the same message make anger less likely: "holy shit, thank
+	// you!" is delight, "气哭了，好难过" mostly grief.
+	anger := sc.ang - againstAnger*(sc.pos+sc.sad)
 	var label Label
 	switch {
-	case sc.ang >= angryAt:
+	case anger >= angryAt:
 		label = LabelAngry
-	case sc.ang >= negativeAt || sc.val <= -valenceAt:
+	case anger >= negativeAt || sc.val <= -valenceAt:
 		label = LabelNegative
 	case sc.val >= valenceAt:
 		label = LabelPositive

@@ -40,6 +40,7 @@ const (
 	sigRhetorical  = "rhetorical question"
 	sigSarcasm     = "sarcasm"
 	sigRepeated    = "repeated complaint"
+	sigUnresolved  = "still unresolved"
 	sigRepetition  = "repetition"
 	sigCaps        = "all caps"
 	sigExclaim     = "exclamations"
@@ -56,6 +57,7 @@ const (
 	sigProblem     = "problem report"
 	sigAnnoyance   = "annoyance"
 	sigExasperated = "exasperation"
+	sigViolence    = "violent words"
 )
 
 // entry is one lexicon item.

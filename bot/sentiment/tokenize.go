@@ -13,7 +13,9 @@ const maxRunes = 2000
 // token is one unit of a message after segmentation.
 type token struct {
 	e        *entry // nil for a word or character the lexicon does not know
+	text     string // the term as matched
 	boundary bool   // punctuation that ends a clause: negation and intensifiers stop here
+	han      bool   // a Chinese term
 }
 
 // folder folds full-width forms and typographic quotes so that "！", "？" and "don’t" match
@@ -24,16 +26,12 @@ var folder = strings.NewReplacer(
 	"二b", "二逼", "tm的", "他妈的", "tmd的", "他妈的",
 )
 
-// normalize lowercases, folds full-width ASCII to half-width and truncates to maxRunes.
+// normalize lowercases, folds full-width ASCII to half-width and Traditional Chinese to
+// Simplified.
 func normalize(text string) string {
 	var b strings.Builder
 	b.Grow(len(text))
-	n := 0
 	for _, r := range text {
-		if n == maxRunes {
-			break
-		}
-		n++
 		switch {
 		case r >= 0xFF01 && r <= 0xFF5E:
 			r -= 0xFEE0
@@ -43,6 +41,10 @@ func normalize(text string) string {
 			r = '.'
 		case r == '～':
 			r = '~'
+		case r >= 0x4E00:
+			if simplified, ok := traditional[r]; ok {
+				r = simplified
+			}
 		}
 		b.WriteRune(unicode.ToLower(r))
 	}
@@ -66,10 +68,12 @@ func isWordRune(r rune) bool {
 	if r == '\'' || r == '*' || r == '$' || r == '@' || r == '#' {
 		return true
 	}
-	return (unicode.IsLetter(r) || unicode.IsDigit(r)) && !isHan(r) && !isKana(r)
+	return (unicode.IsLetter(r) || unicode.IsDigit(r)) && !isHan(r) && !isOtherCJK(r)
 }
 
-func isKana(r rune) bool {
+// isOtherCJK: Japanese kana and Korean, written without spaces like Chinese; they are not
+// words of the English lexicon.
+func isOtherCJK(r rune) bool {
 	return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 
@@ -115,7 +119,10 @@ func (tk *tokenizer) tokenize(s string) []token {
 				}
 				j += n
 			}
-			toks = tk.segment(toks, s[i:j])
+			prev, _ := utf8.DecodeLastRuneInString(s[:i])
+			next, _ := utf8.DecodeRuneInString(s[j:])
+			free := (i == 0 || !isWordRune(prev)) && (j == len(s) || !isWordRune(next))
+			toks = tk.segment(toks, s[i:j], free)
 			i = j
 		case isWordRune(r):
 			j := i
@@ -148,8 +155,9 @@ func (tk *tokenizer) tokenize(s string) []token {
 
 // segment cuts a run of Han characters into lexicon terms, choosing the cut with the fewest
 // pieces where an unknown character costs more than a known term: "太过分" is 太 + 过分, and
-// "不生气" is 不 + 生气, so negation can see the feeling it negates.
-func (tk *tokenizer) segment(toks []token, run string) []token {
+// "不生气" is 不 + 生气, so negation can see the feeling it negates. free says whether the
+// run stands apart from letters and digits, which a term that must stand alone requires.
+func (tk *tokenizer) segment(toks []token, run string, free bool) []token {
 	// Byte offsets of rune starts, plus the end.
 	offs := make([]int, 0, len(run)/3+1)
 	for i := range run {
@@ -165,7 +173,7 @@ func (tk *tokenizer) segment(toks []token, run string) []token {
 		cost[i], next[i], known[i] = cost[i+1]+unknownCost, i+1, false
 		for l := min(tk.zh.maxLen, n-i); l >= 1; l-- {
 			e := tk.zh.m[run[offs[i]:offs[i+l]]]
-			if e == nil || (e.alone && (i != 0 || i+l != n)) {
+			if e == nil || (e.alone && (!free || i != 0 || i+l != n)) {
 				continue
 			}
 			if c := cost[i+l] + 1; c < cost[i] {
@@ -174,11 +182,12 @@ func (tk *tokenizer) segment(toks []token, run string) []token {
 		}
 	}
 	for i := 0; i < n; i = next[i] {
+		text := run[offs[i]:offs[next[i]]]
 		var e *entry
 		if known[i] {
-			e = tk.zh.m[run[offs[i]:offs[next[i]]]]
+			e = tk.zh.m[text]
 		}
-		toks = append(toks, token{e: e})
+		toks = append(toks, token{e: e, text: text, han: true})
 	}
 	return toks
 }
@@ -202,14 +211,14 @@ func (tk *tokenizer) matchWords(toks []token, words []string) []token {
 				key.WriteString(canon[k])
 			}
 			if e := tk.en.m[key.String()]; e != nil {
-				toks = append(toks, token{e: e})
+				toks = append(toks, token{e: e, text: key.String()})
 				i += l
 				matched = true
 				break
 			}
 		}
 		if !matched {
-			toks = append(toks, token{e: tk.en.m[canon[i]]})
+			toks = append(toks, token{e: tk.en.m[canon[i]], text: canon[i]})
 			i++
 		}
 	}

@@ -8,6 +8,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/faqbot/faqbot/bot"
+	botmemory "github.com/faqbot/faqbot/bot/memory"
+	botpg "github.com/faqbot/faqbot/bot/postgres"
+	"github.com/faqbot/faqbot/handoff"
+	handoffmemory "github.com/faqbot/faqbot/handoff/memory"
+	handoffpg "github.com/faqbot/faqbot/handoff/postgres"
 	"github.com/faqbot/faqbot/internal/auth"
 	authmemory "github.com/faqbot/faqbot/internal/auth/memory"
 	authpg "github.com/faqbot/faqbot/internal/auth/postgres"
@@ -31,6 +37,7 @@ type app struct {
 	llm       *llm.Client   // nil without an OpenAI-compatible server
 	knowledge *knowledge.Service
 	auth      *auth.Service
+	bot       *bot.Engine
 }
 
 // openApp connects the stores and builds the services. With no database it runs on memory
@@ -55,11 +62,17 @@ func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	var (
 		articles knowledge.Store
 		tokens   auth.Store
+		convs    bot.Store
+		tickets  handoff.Store
 	)
 	if cfg.DatabaseURL == "" {
 		log.Warn("NO DATABASE: running on an in-memory store; nothing persists across restarts. Set DATABASE_URL to keep data.")
 		articles = memory.New()
 		tokens = authmemory.New()
+		// The bot's memory store writes a handoff's ticket into this very store, in the same
+		// critical section as the reply.
+		ticketStore := handoffmemory.New()
+		convs, tickets = botmemory.New(ticketStore), ticketStore
 	} else {
 		if err := postgres.Migrate(ctx, cfg.DatabaseURL); err != nil {
 			return nil, fmt.Errorf("migrate database: %w", err)
@@ -71,9 +84,23 @@ func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		a.pool = pool
 		articles = knowledgepg.New(pool)
 		tokens = authpg.New(pool)
+		convs, tickets = botpg.New(pool), handoffpg.New(pool)
 	}
 	a.knowledge = knowledge.NewService(articles, embedder, knowledge.DefaultSearchParams())
 	a.auth = auth.NewService(tokens, cfg.AdminToken)
+	deps := bot.Deps{
+		Store:     convs,
+		Tickets:   tickets,
+		Retriever: a.knowledge,
+		Logger:    log,
+	}
+	if a.llm != nil {
+		// Grounded answers and rewritten follow-ups; when the model fails the engine falls
+		// back to the extractive answer and the heuristic rewrite, never to silence.
+		deps.Answerer = bot.NewLLMAnswerer(a.llm, log)
+		deps.Condenser = bot.NewLLMCondenser(a.llm, bot.HeuristicCondenser{})
+	}
+	a.bot = bot.NewEngine(bot.DefaultConfig(), deps)
 	return a, nil
 }
 

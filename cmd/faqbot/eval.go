@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/faqbot/faqbot/bot/sentiment"
 	"github.com/faqbot/faqbot/internal/postgres"
 	"github.com/faqbot/faqbot/knowledge"
 	"github.com/faqbot/faqbot/knowledge/eval"
@@ -30,6 +32,7 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	var sets [][2]string
+	var emotionSets []string
 	switch {
 	case faqs != "" && queries != "":
 		sets = [][2]string{{faqs, queries}}
@@ -40,6 +43,9 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 			dir = "../shared/eval"
 		}
 		if sets, err = evalSets(dir); err != nil {
+			return err
+		}
+		if emotionSets, err = filepath.Glob(filepath.Join(dir, "*", "emotion.jsonl")); err != nil {
 			return err
 		}
 	}
@@ -65,6 +71,17 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 		done()
 		if err != nil {
 			return fmt.Errorf("%s: %w", set[0], err)
+		}
+		if err := report.WriteText(stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	lexicon := sentiment.NewLexicon()
+	for _, path := range emotionSets {
+		report, err := sentiment.Evaluate(ctx, lexicon, path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		report.WriteText(stdout)
 		fmt.Fprintln(stdout)

@@ -55,10 +55,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		RateBurst:      cfg.RateBurst,
 		RequestTimeout: cfg.RequestTimeout,
 		TrustProxy:     cfg.TrustProxy,
+		UserSecret:     cfg.UserSecret,
+		Anonymous:      cfg.anonymousAllowed(),
 	}, api.Deps{
 		Logger:    log,
 		Knowledge: a.knowledge,
 		Auth:      a.auth,
+		Bot:       a.bot,
 		Ready:     a.ready,
 	})
 
@@ -74,6 +77,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// No WriteTimeout: server-sent event streams stay open; non-streaming routes are
 		// bounded by the API's own request timeout.
 	}
+	// Shutdown waits for handlers to return; event streams return only when told to.
+	srv.RegisterOnShutdown(handler.CloseStreams)
 	addr := ln.Addr().String()
 	log.Info("listening", "url", "http://"+displayAddr(addr))
 	if onListen != nil {

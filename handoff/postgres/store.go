@@ -128,13 +128,14 @@ func (s *Store) OpenTicketFor(ctx context.Context, conversationID string) (hando
 	return t, nil
 }
 
+const aheadQuery = `SELECT count(*) FROM tickets
+	WHERE status = 'queued' AND queue = $1 AND (priority, due_at, id) < ($2, $3, $4)`
+
 // Ahead implements handoff.Store: a count over the queue's index, whose order is the
 // comparison itself.
 func (s *Store) Ahead(ctx context.Context, t handoff.Ticket) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM tickets
-		WHERE status = 'queued' AND queue = $1 AND (priority, due_at, id) < ($2, $3, $4)`,
-		t.Queue, int(t.Priority), t.DueAt, t.ID).Scan(&n)
+	err := s.pool.QueryRow(ctx, aheadQuery, t.Queue, int(t.Priority), t.DueAt, t.ID).Scan(&n)
 	if err != nil {
 		return 0, dbError(err, "tickets ahead of %s", t.Number)
 	}

@@ -19,13 +19,16 @@ import (
 
 // HNSW search settings every pooled connection starts with. EfSearch was chosen with the
 // recall benchmark in knowledge/postgres (docs/benchmarks.md): recall@10 against exact search
-// stays at or above 0.95 at 100,000 articles. The iterative scan lets a query whose WHERE clause
-// drops index candidates (published only, a category) keep scanning until it has its LIMIT,
-// which pgvector 0.8 needs to be told.
+// stays at or above 0.95 up to 100,000 articles. The iterative scan lets a query whose WHERE
+// clause drops index candidates (a category) keep scanning until it has its LIMIT, which
+// pgvector 0.8 does only when told.
 const (
 	HNSWEfSearch      = 100
 	HNSWIterativeScan = "relaxed_order"
 )
+
+var hnswSettings = "SET hnsw.ef_search = " + strconv.Itoa(HNSWEfSearch) +
+	"; SET hnsw.iterative_scan = " + HNSWIterativeScan
 
 // VersionTable records which migrations ran.
 const VersionTable = "public.faqbot_schema_version"
@@ -58,13 +61,14 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = connectTimeout
 	}
-	// Sent in the startup packet, so they cost no round trip. PostgreSQL keeps them as
-	// placeholders until the vector library loads and then adopts them.
-	cfg.ConnConfig.RuntimeParams["hnsw.ef_search"] = strconv.Itoa(HNSWEfSearch)
-	cfg.ConnConfig.RuntimeParams["hnsw.iterative_scan"] = HNSWIterativeScan
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		if err := pgxvec.RegisterTypes(ctx, conn); err != nil {
 			return fmt.Errorf("register pgvector types (has the database been migrated?): %w", err)
+		}
+		// Set per session rather than as startup parameters, which poolers such as PgBouncer
+		// refuse when they do not know them.
+		if _, err := conn.Exec(ctx, hnswSettings); err != nil {
+			return fmt.Errorf("apply the HNSW search settings: %w", err)
 		}
 		return nil
 	}

@@ -14,12 +14,13 @@ import (
 	"github.com/faqbot/faqbot/knowledge"
 )
 
-// Tuning of the search statement. Neither changes a result the spec defines exactly.
+// Tuning of the search statement.
 //
 // vectorFanout: the vector side reads PerSide*vectorFanout nearest chunks and keeps each
 // article's best, so it ranks PerSide articles unless the nearest chunks crowd into fewer
-// articles (then it ranks fewer, best first, never out of order). Staying within the pool's
-// hnsw.ef_search lets one HNSW search answer without an iterative continuation.
+// articles (then it ranks fewer, best first, never out of order). Like hnsw.ef_search it bounds
+// how deep the approximate side looks; staying within ef_search (PerSide 40 reads 80 chunks of
+// the 100 one HNSW search yields) spares an iterative continuation.
 //
 // firstBudget, secondBudget: the lexical side is a three-level MaxScore cascade. Query terms
 // are taken rarest first; level 1 holds terms while their document frequencies sum to at most
@@ -27,7 +28,8 @@ import (
 // a level-1 term are always scored. A further level is read only if the best score a chunk
 // without any earlier level's term could reach (see searchSQL's bounds) reaches the
 // PerSide-th best article score found so far; otherwise no such chunk can be among the PerSide
-// best and the common terms ("how", "my", "我", "的") are never scanned.
+// best and the common terms ("how", "my", "我", "的") are never scanned. The budgets change
+// what a search costs, never what it returns.
 const (
 	vectorFanout = 2
 	firstBudget  = 500
@@ -63,7 +65,6 @@ func (s *Store) Search(ctx context.Context, q knowledge.SearchQuery) ([]knowledg
 		"lw":       q.LexicalWeight,
 		"lang":     q.Language,
 		"bonus":    q.LanguageBonus,
-		"lim":      q.Limit,
 	})
 	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[hitRow])
 	if err != nil {
@@ -85,7 +86,8 @@ func (s *Store) Search(ctx context.Context, q knowledge.SearchQuery) ([]knowledg
 	return hits, nil
 }
 
-// statements caches the search statement per set of limits.
+// statements caches the search statement per set of limits; the service's limits are bounded
+// (knowledge.MaxTopK), so the cache is too.
 var statements sync.Map // [3]int{perSide, limit, maxTerms} -> string
 
 // searchStatement writes the limits into searchSQL as constants rather than parameters: with a

@@ -281,7 +281,7 @@ func apply(ctx context.Context, tx pgx.Tx, lock writeLock, writes []write, now t
 	if err := buildTermsIndex(ctx, tx); err != nil {
 		return err
 	}
-	if lock.indexed {
+	if lock.indexed && lock.dims != nil {
 		return buildIndex(ctx, tx, *lock.dims)
 	}
 	return nil

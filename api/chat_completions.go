@@ -1,0 +1,361 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/faqbot/faqbot/bot"
+)
+
+// chatCompletionsPath speaks OpenAI's chat-completions protocol, so any OpenAI client or chat
+// UI can talk to the bot. Its errors are in OpenAI's shape (see handleError).
+const chatCompletionsPath = "/v1/chat/completions"
+
+// chatModel is the model every completion names: the bot, whatever the request asked for.
+const chatModel = "faqbot"
+
+const maxChatUserLen = 256
+
+type chatCompletionsHandler struct {
+	*conversationsHandler
+}
+
+func (h *chatCompletionsHandler) routes(g *echo.Group, mw ...echo.MiddlewareFunc) {
+	g.POST("/chat/completions", h.complete, mw...)
+}
+
+var (
+	msgNoUserMessage = text{"messages must hold at least one message with role user", "messages 中至少要有一条 role 为 user 的消息"}
+	msgBadContent    = text{"%s must be a string or an array of text parts", "%s 必须是字符串或文本片段数组"}
+	msgChatUserLong  = text{"user must be at most %d characters", "user 最多 %d 个字符"}
+)
+
+// chatRequest is the part of OpenAI's request the bot uses. Sampling options and the like
+// are accepted and ignored: clients send them by default.
+type chatRequest struct {
+	Model    string          `json:"model"`
+	Messages []chatMessageIn `json:"messages"`
+	Stream   bool            `json:"stream"`
+	// User names the conversation, per token owner.
+	User string `json:"user"`
+}
+
+type chatMessageIn struct {
+	Role    string          `json:"role"`
+	Content json.RawMessage `json:"content"`
+}
+
+type chatCompletionOut struct {
+	ID      string          `json:"id"`
+	Object  string          `json:"object"`
+	Created int64           `json:"created"`
+	Model   string          `json:"model"`
+	Choices []chatChoiceOut `json:"choices"`
+	Usage   chatUsageOut    `json:"usage"`
+	Faqbot  faqbotExtOut    `json:"faqbot"`
+}
+
+type chatChoiceOut struct {
+	Index        int            `json:"index"`
+	Message      chatMessageOut `json:"message"`
+	FinishReason string         `json:"finish_reason"`
+}
+
+type chatMessageOut struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// chatUsageOut is all zeros: the bot does not count tokens, and clients expect the field.
+type chatUsageOut struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+// faqbotExtOut is our extension of OpenAI's objects: what the bot decided.
+type faqbotExtOut struct {
+	ConversationID string        `json:"conversation_id"`
+	Decision       string        `json:"decision"`
+	State          string        `json:"state"`
+	Ticket         *ticketRefOut `json:"ticket"`
+}
+
+type chatChunkOut struct {
+	ID      string           `json:"id"`
+	Object  string           `json:"object"`
+	Created int64            `json:"created"`
+	Model   string           `json:"model"`
+	Choices []chatChunkDelta `json:"choices"`
+	Faqbot  *faqbotExtOut    `json:"faqbot,omitempty"`
+}
+
+type chatChunkDelta struct {
+	Index        int          `json:"index"`
+	Delta        chatDeltaOut `json:"delta"`
+	FinishReason *string      `json:"finish_reason"`
+}
+
+type chatDeltaOut struct {
+	Role    string `json:"role,omitempty"`
+	Content string `json:"content,omitempty"`
+}
+
+func (h *chatCompletionsHandler) complete(c echo.Context) error {
+	var req chatRequest
+	if err := decodeLenientJSON(c, &req); err != nil {
+		return err
+	}
+	text, err := lastUserText(req.Messages)
+	if err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(req.User); n > maxChatUserLen {
+		return invalid("user", msgChatUserLong, maxChatUserLen)
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := h.turnContext(c, req.Stream)
+	defer cancel()
+	conv, err := h.chatConversation(ctx, endUserOf(c), req.User)
+	if err != nil {
+		return err
+	}
+	id, created := "chatcmpl-"+randomHex(12), time.Now().Unix()
+	if !req.Stream {
+		r, err := h.bot.Handle(ctx, conv, text, key, nil)
+		if err != nil {
+			return turnError(err, text)
+		}
+		content := ""
+		if r.Message != nil {
+			content = r.Message.Text
+		}
+		return c.JSON(http.StatusOK, chatCompletionOut{
+			ID: id, Object: "chat.completion", Created: created, Model: chatModel,
+			Choices: []chatChoiceOut{{Message: chatMessageOut{Role: "assistant", Content: content}, FinishReason: "stop"}},
+			Faqbot:  faqbotExt(conv.ID, r),
+		})
+	}
+
+	stream := newSSE(c)
+	chunk := func(d chatDeltaOut, finish *string, ext *faqbotExtOut) error {
+		raw, err := json.Marshal(chatChunkOut{
+			ID: id, Object: "chat.completion.chunk", Created: created, Model: chatModel,
+			Choices: []chatChunkDelta{{Delta: d, FinishReason: finish}}, Faqbot: ext,
+		})
+		if err != nil {
+			return err
+		}
+		return stream.Data(raw)
+	}
+	role := "assistant"
+	delta := func(s string) {
+		// The role comes once, with the first piece of content, as OpenAI sends it.
+		_ = chunk(chatDeltaOut{Role: role, Content: s}, nil, nil)
+		role = ""
+	}
+	stream.StartHeartbeat(h.cfg.Heartbeat)
+	r, err := h.bot.Handle(ctx, conv, text, key, func(s string) error {
+		delta(s)
+		return nil
+	})
+	stream.StopHeartbeat()
+	if err != nil {
+		if !stream.Started() {
+			return turnError(err, text)
+		}
+		raw, merr := json.Marshal(openAIErrorOf(h.streamError(turnError(err, text), c), c))
+		if merr == nil {
+			_ = stream.Data(raw)
+		}
+		return nil
+	}
+	if role != "" && r.Message != nil {
+		delta(r.Message.Text)
+	}
+	stop, ext := "stop", faqbotExt(conv.ID, r)
+	_ = chunk(chatDeltaOut{}, &stop, &ext)
+	_ = stream.Data([]byte("[DONE]"))
+	return nil
+}
+
+func faqbotExt(convID string, r bot.Reply) faqbotExtOut {
+	return faqbotExtOut{ConversationID: convID, Decision: string(r.Decision), State: string(r.State), Ticket: ticketRefOf(r.Ticket)}
+}
+
+// chatConversation is the conversation a completion continues: the conversation token's
+// own, or the user's conversation named by the request's user field, started on first use.
+func (h *chatCompletionsHandler) chatConversation(ctx context.Context, u endUser, name string) (bot.Conversation, error) {
+	if u.conv != nil {
+		return *u.conv, nil
+	}
+	id := namedConversationID(u.ownerID, name)
+	conv, err := h.bot.Conversation(ctx, id, u.ownerID)
+	if !errors.Is(err, bot.ErrNotFound) {
+		return conv, err
+	}
+	conv, err = h.bot.StartWithID(ctx, id, u.ownerID, "")
+	if errors.Is(err, bot.ErrConflict) {
+		// A concurrent first request created it.
+		return h.bot.Conversation(ctx, id, u.ownerID)
+	}
+	return conv, err
+}
+
+// namedConversationID derives a stable conversation id from (owner, name): a UUID of version
+// 8 (RFC 9562, custom) from SHA-256, length-prefixed so that no two pairs share an input.
+// Two owners never share a conversation: the owner is hashed in, and the store checks the
+// owner on every lookup besides.
+func namedConversationID(owner, name string) string {
+	h := sha256.New()
+	h.Write([]byte("faqbot/chat-completions/v1\x00"))
+	for _, s := range []string{owner, name} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	b := h.Sum(nil)[:16]
+	b[6] = b[6]&0x0f | 0x80 // version 8
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	x := hex.EncodeToString(b)
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
+// lastUserText is the text of the last user message: the bot keeps its own memory of the
+// conversation, so the history a client resends is not needed.
+func lastUserText(msgs []chatMessageIn) (string, error) {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role != "user" {
+			continue
+		}
+		field := "messages[" + strconv.Itoa(i) + "].content"
+		s, ok := contentText(msgs[i].Content)
+		if !ok {
+			return "", invalid(field, msgBadContent, field)
+		}
+		if err := checkText(s); err != nil {
+			if ae, ok := errors.AsType[*apiError](err); ok {
+				ae.field = field
+			}
+			return "", err
+		}
+		return s, nil
+	}
+	return "", invalid("messages", msgNoUserMessage)
+}
+
+// contentText reads OpenAI's content: a string, or an array of parts of which the text ones
+// count.
+func contentText(raw json.RawMessage) (string, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if json.Unmarshal(raw, &parts) != nil {
+		return "", false
+	}
+	var texts []string
+	for _, p := range parts {
+		if p.Type == "text" {
+			texts = append(texts, p.Text)
+		}
+	}
+	return strings.Join(texts, "\n"), true
+}
+
+// decodeLenientJSON is decodeJSON without the refusal of unknown fields: OpenAI clients send
+// many options the bot has no use for.
+func decodeLenientJSON(c echo.Context, dst any) error {
+	req := c.Request()
+	ct := req.Header.Get(echo.HeaderContentType)
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != echo.MIMEApplicationJSON {
+		return newError(http.StatusUnsupportedMediaType, codeUnsupportedMedia, msgJSONType, clip(ct))
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return err
+	}
+	if !utf8.Valid(body) {
+		return invalid("", msgNotUTF8)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return invalid("", msgEmptyBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err, dst)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalid("", msgTrailing)
+	}
+	return nil
+}
+
+// openAIErrorBody is OpenAI's error shape, which its clients parse.
+type openAIErrorBody struct {
+	Error openAIErrorDetail `json:"error"`
+}
+
+type openAIErrorDetail struct {
+	Message string  `json:"message"`
+	Type    string  `json:"type"`
+	Param   *string `json:"param"`
+	Code    string  `json:"code"`
+}
+
+func openAIErrorOf(e *apiError, c echo.Context) openAIErrorBody {
+	typ := "invalid_request_error"
+	switch {
+	case e.status == http.StatusUnauthorized:
+		typ = "authentication_error"
+	case e.status == http.StatusForbidden:
+		typ = "permission_error"
+	case e.status == http.StatusNotFound:
+		typ = "not_found_error"
+	case e.status == http.StatusConflict:
+		typ = "conflict_error"
+	case e.status == http.StatusTooManyRequests:
+		typ = "rate_limit_error"
+	case e.status >= http.StatusInternalServerError:
+		typ = "server_error"
+	}
+	body := e.body(c).Error
+	out := openAIErrorBody{Error: openAIErrorDetail{Message: body.Message, Type: typ, Code: body.Code}}
+	if body.Field != "" {
+		out.Error.Param = &body.Field
+	}
+	if e.code == codeInternal {
+		// The request id is what an operator needs to find the cause.
+		out.Error.Message += " (request_id " + body.RequestID + ")"
+	}
+	return out
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,40 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+)
+
+// StartWithID opens a conversation for ownerID under an id the caller derived, for clients
+// that name conversations themselves (the OpenAI-compatible endpoint names one by the
+// request's user field). id must be a lowercase UUID; an id already taken is ErrConflict.
+func (e *Engine) StartWithID(ctx context.Context, id, ownerID, language string) (Conversation, error) {
+	if ownerID == "" {
+		return Conversation{}, fmt.Errorf("%w: no user", ErrInvalid)
+	}
+	if !isLowerUUID(id) {
+		return Conversation{}, fmt.Errorf("%w: conversation id %q is not a lowercase UUID", ErrInvalid, id)
+	}
+	c := Conversation{ID: id, OwnerID: ownerID, Language: language, State: StateBot}
+	if err := e.store.CreateConversation(ctx, &c); err != nil {
+		return Conversation{}, err
+	}
+	return c, nil
+}
+
+func isLowerUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case (c < '0' || c > '9') && (c < 'a' || c > 'f'):
+			return false
+		}
+	}
+	return true
+}
