@@ -12,12 +12,14 @@ type Condenser interface {
 	Condense(ctx context.Context, history []Message, text string) (Query, error)
 }
 
-// Query is the rewritten question. Focus holds the words of the user's own message that must
-// carry the meaning when the rest was borrowed from earlier turns ("那提现呢？" borrows the
-// frame of "充值多久到账" but is about 提现): retrieval ranks by it first.
+// Query is the rewritten question. Text is the standalone question. Focus holds the user's own
+// words. Context, set only by the heuristic, is the earlier question a follow-up borrowed:
+// "那提现呢？" after "充值多久到账" is about 提现, so retrieval ranks by the focus and uses the
+// context only to choose between near-equal candidates.
 type Query struct {
 	Text     string
 	Focus    string
+	Context  string
 	FollowUp bool
 }
 
@@ -44,7 +46,7 @@ func (HeuristicCondenser) Condense(_ context.Context, history []Message, text st
 	if !follow {
 		return Query{Text: text, Focus: text}, nil
 	}
-	return Query{Text: strings.TrimSpace(focus + " " + prev), Focus: focus, FollowUp: true}, nil
+	return Query{Text: strings.TrimSpace(focus + " " + prev), Focus: focus, Context: prev, FollowUp: true}, nil
 }
 
 // lastUserQuery returns the standalone form of the user's last question before this message.

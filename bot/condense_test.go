@@ -29,19 +29,19 @@ func TestHeuristicCondenser(t *testing.T) {
 			name:    "那…呢 borrows the previous question",
 			history: []bot.Message{user("充值多久到账"), reply("充值一般即时到账。")},
 			text:    "那提现呢?",
-			want:    bot.Query{Text: "提现 充值多久到账", Focus: "提现", FollowUp: true},
+			want:    bot.Query{Text: "提现 充值多久到账", Focus: "提现", Context: "充值多久到账", FollowUp: true},
 		},
 		{
 			name:    "full-width question mark",
 			history: []bot.Message{user("充值多久到账"), reply("即时到账。")},
 			text:    "那提现呢？",
-			want:    bot.Query{Text: "提现 充值多久到账", Focus: "提现", FollowUp: true},
+			want:    bot.Query{Text: "提现 充值多久到账", Focus: "提现", Context: "充值多久到账", FollowUp: true},
 		},
 		{
 			name:    "the longest Chinese marker wins",
 			history: []bot.Message{user("充值多久到账"), reply("即时到账。")},
 			text:    "那如果是海外卡呢",
-			want:    bot.Query{Text: "是海外卡 充值多久到账", Focus: "是海外卡", FollowUp: true},
+			want:    bot.Query{Text: "是海外卡 充值多久到账", Focus: "是海外卡", Context: "充值多久到账", FollowUp: true},
 		},
 		{
 			name:    "a long Chinese message stands alone even with a marker",
@@ -59,19 +59,19 @@ func TestHeuristicCondenser(t *testing.T) {
 			name:    "and for … borrows the previous question",
 			history: []bot.Message{user("how do I get a refund"), reply("Open Wallet > Orders.")},
 			text:    "and for coins?",
-			want:    bot.Query{Text: "coins how do I get a refund", Focus: "coins", FollowUp: true},
+			want:    bot.Query{Text: "coins how do I get a refund", Focus: "coins", Context: "how do I get a refund", FollowUp: true},
 		},
 		{
 			name:    "what about …",
 			history: []bot.Message{user("How do I change my password?")},
 			text:    "What about my email?",
-			want:    bot.Query{Text: "my email How do I change my password?", Focus: "my email", FollowUp: true},
+			want:    bot.Query{Text: "my email How do I change my password?", Focus: "my email", Context: "How do I change my password?", FollowUp: true},
 		},
 		{
 			name:    "a short question with a pronoun",
 			history: []bot.Message{user("how do I get a refund")},
 			text:    "is it free?",
-			want:    bot.Query{Text: "is it free how do I get a refund", Focus: "is it free", FollowUp: true},
+			want:    bot.Query{Text: "is it free how do I get a refund", Focus: "is it free", Context: "how do I get a refund", FollowUp: true},
 		},
 		{
 			name:    "a long English message stands alone even with a marker",
@@ -84,13 +84,13 @@ func TestHeuristicCondenser(t *testing.T) {
 			name:    "the previous question's rewrite is borrowed, not its raw text",
 			history: []bot.Message{{Role: bot.RoleUser, Text: "那提现呢", Query: "提现多久到账"}, reply("1-3 个工作日。")},
 			text:    "那退款呢",
-			want:    bot.Query{Text: "退款 提现多久到账", Focus: "退款", FollowUp: true},
+			want:    bot.Query{Text: "退款 提现多久到账", Focus: "退款", Context: "提现多久到账", FollowUp: true},
 		},
 		{
 			name:    "only the user's messages are borrowed",
 			history: []bot.Message{user("how do I get a refund"), reply("Open Wallet."), {Role: bot.RoleAgent, Text: "Anything else?"}},
 			text:    "and for coins?",
-			want:    bot.Query{Text: "coins how do I get a refund", Focus: "coins", FollowUp: true},
+			want:    bot.Query{Text: "coins how do I get a refund", Focus: "coins", Context: "how do I get a refund", FollowUp: true},
 		},
 	}
 	for _, tt := range tests {

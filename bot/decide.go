@@ -20,11 +20,15 @@ func (t *turn) toBot(ctx context.Context, onDelta func(string) error) (Reply, er
 		e.log.Warn("condense failed; using the message as it is", "err", err)
 		q = Query{Text: t.user.Text, Focus: t.user.Text}
 	}
-	res, err := e.retriever.Search(ctx, knowledge.SearchRequest{Query: clipRunes(q.Text, knowledge.MaxQueryLen), TopK: e.cfg.TopK, Language: t.lang})
+	search := q.Text
+	if q.Context != "" {
+		search = q.Focus
+	}
+	res, err := e.retriever.Search(ctx, knowledge.SearchRequest{Query: clipRunes(search, knowledge.MaxQueryLen), TopK: e.cfg.TopK, Language: t.lang})
 	if err != nil {
 		return Reply{}, fmt.Errorf("retrieve: %w", err)
 	}
-	if q.FollowUp && rerankByFocus(res.Candidates, q.Focus) {
+	if q.Context != "" && preferContext(res.Candidates, q.Context) {
 		res.Confidence = knowledge.Confidence(res.Candidates)
 	}
 	trend := sentiment.TrendOf(t.moodWindow())
@@ -200,30 +204,41 @@ func (t *turn) summary() string {
 	return strings.TrimSpace(b.String())
 }
 
-// rerankByFocus moves candidates that cover the user's own words to the front (stable), so a
-// follow-up about "提现" is not answered with the "充值" article it borrowed its frame from.
-// It reports whether the order changed.
-func rerankByFocus(cands []knowledge.Candidate, focus string) bool {
-	terms := knowledge.Tokenize(focus)
-	if len(terms) == 0 || len(cands) == 0 {
+// nearTie is how close (in exact similarity) two candidates must be for the context of a
+// follow-up to choose between them.
+const nearTie = 0.1
+
+// preferContext reorders the candidates that are nearly as good as the best one by how much of
+// the borrowed context they cover: "and how do I delete it?" after a question about the
+// account prefers deleting the account over deleting a video. It reports whether the best
+// candidate changed.
+func preferContext(cands []knowledge.Candidate, context string) bool {
+	if len(cands) < 2 {
 		return false
 	}
-	before := cands[0].Article.ID
+	terms := knowledge.Tokenize(context)
+	n := 1
+	for n < len(cands) && cands[n].Match >= cands[0].Match-nearTie {
+		n++
+	}
+	if n == 1 || len(terms) == 0 {
+		return false
+	}
 	coverage := func(c knowledge.Candidate) int {
-		text := c.Article.Title + " " + c.Article.Question + " " + strings.Join(c.Article.SimilarQuestions, " ")
 		have := make(map[string]bool)
-		for _, term := range knowledge.Tokenize(text) {
+		for _, term := range knowledge.Tokenize(c.Article.Title + " " + c.Article.Question + " " + strings.Join(c.Article.SimilarQuestions, " ")) {
 			have[term] = true
 		}
-		n := 0
+		k := 0
 		for _, term := range terms {
 			if have[term] {
-				n++
+				k++
 			}
 		}
-		return n
+		return k
 	}
-	slices.SortStableFunc(cands, func(a, b knowledge.Candidate) int { return coverage(b) - coverage(a) })
+	before := cands[0].Article.ID
+	slices.SortStableFunc(cands[:n], func(a, b knowledge.Candidate) int { return coverage(b) - coverage(a) })
 	return cands[0].Article.ID != before
 }
 

