@@ -270,6 +270,23 @@ func TestIdempotentRetry(t *testing.T) {
 	assert.Equal(t, "Idempotency-Key", decodeError(t, rec).Error.Field)
 }
 
+func TestIdempotentRetryWhileQueued(t *testing.T) {
+	e := newUserEnv(t, userEnvOptions{secret: userSecret})
+	token := userToken(t, "impatient")
+	conv := e.start(token)
+	e.say(token, conv.ID, "转人工")
+	var replies [2]replyJSON
+	for i := range replies {
+		e.json(request{method: "POST", path: "/v1/conversations/" + conv.ID + "/messages", token: token,
+			header: hdr("Idempotency-Key", "queued-1"), body: map[string]string{"text": "还在吗"}}, http.StatusOK, &replies[i])
+	}
+	assert.Equal(t, "queued", replies[1].Decision)
+	require.NotNil(t, replies[0].Message)
+	require.NotNil(t, replies[1].Message)
+	assert.Equal(t, replies[0].Message.ID, replies[1].Message.ID, "the retry gets the stored notice")
+	assert.Len(t, e.transcript(token, conv.ID, "").Items, 4)
+}
+
 type httpResultBody struct {
 	code int
 	body []byte

@@ -51,7 +51,7 @@ func (h *conversationsHandler) events(c echo.Context) error {
 	for {
 		var err error
 		if after, state, err = h.sendNews(ctx, stream, conv, after, state); err != nil {
-			if ctx.Err() == nil && !isWriteError(stream, err) {
+			if ctx.Err() == nil && !stream.Failed(err) {
 				e := h.streamError(err, c)
 				_ = stream.Event("error", "", e.body(c))
 			}
@@ -100,13 +100,6 @@ func (h *conversationsHandler) sendNews(ctx context.Context, stream *sseStream, 
 		state = fresh.State
 	}
 	return after, state, nil
-}
-
-// isWriteError tells a client that went away from a failure worth reporting.
-func isWriteError(stream *sseStream, err error) bool {
-	stream.mu.Lock()
-	defer stream.mu.Unlock()
-	return stream.err != nil && stream.err == err
 }
 
 // resumeFrom is the seq after which a stream starts: Last-Event-ID, else ?after, else 0.

@@ -47,6 +47,14 @@ func (s *sseStream) Started() bool {
 	return s.started
 }
 
+// Failed reports whether err is the stream's own write error: the client went away, and
+// there is nobody left to tell.
+func (s *sseStream) Failed(err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err != nil && s.err == err
+}
+
 // begin commits the stream's headers; the caller holds mu.
 func (s *sseStream) begin() {
 	if s.started {

@@ -114,7 +114,7 @@ func openEvents(t *testing.T, ctx context.Context, base, token, convID, query st
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+token)
 	for k, v := range header {
-		req.Header[k] = v
+		req.Header.Set(k, v[0])
 	}
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -187,41 +187,51 @@ func TestEventsResumeFromLastEventID(t *testing.T) {
 	e := newUserEnv(t, userEnvOptions{secret: userSecret})
 	srv := serve(t, e)
 	token := userToken(t, "reconnecting")
-	conv := e.start(token)
-	e.say(token, conv.ID, "收不到验证码怎么办")
-	e.say(token, conv.ID, "How do I delete my account?")
 	tests := []struct {
 		name   string
 		header http.Header
 		query  string
 		first  int64
 	}{
-		{"Last-Event-ID", http.Header{"Last-Event-ID": {"2"}}, "", 3},
+		{"Last-Event-ID", hdr("Last-Event-ID", "2"), "", 3},
 		{"after", nil, "?after=3", 4},
-		{"Last-Event-ID wins over after", http.Header{"Last-Event-ID": {"1"}}, "?after=3", 2},
+		{"Last-Event-ID wins over after", hdr("Last-Event-ID", "1"), "?after=3", 2},
+		{"at the end", hdr("Last-Event-ID", "4"), "", 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			conv := e.start(token)
+			e.say(token, conv.ID, "收不到验证码怎么办")
+			e.say(token, conv.ID, "How do I delete my account?")
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			_, events := openEvents(t, ctx, srv.URL, token, conv.ID, tt.query, tt.header)
 			var states []string
-			m := nextMessage(t, events, &states)
-			assert.Equal(t, tt.first, m.Seq, "neither lost nor repeated")
-			for seq := tt.first + 1; seq <= 4; seq++ {
-				assert.Equal(t, seq, nextMessage(t, events, &states).Seq)
+			for seq := tt.first; seq <= 4; seq++ {
+				assert.Equal(t, seq, nextMessage(t, events, &states).Seq, "neither lost nor repeated")
 			}
 			// What is written after the reconnect follows in order.
-			require.NoError(t, e.convs.AppendMessage(context.Background(), &bot.Message{ConversationID: conv.ID, Role: bot.RoleSystem, Text: "notice " + tt.name}))
-			m = nextMessage(t, events, &states)
-			assert.Equal(t, "notice "+tt.name, m.Text)
+			require.NoError(t, e.convs.AppendMessage(context.Background(), &bot.Message{ConversationID: conv.ID, Role: bot.RoleSystem, Text: "notice"}))
+			m := nextMessage(t, events, &states)
+			assert.EqualValues(t, 5, m.Seq)
+			assert.Equal(t, "notice", m.Text)
 			assert.Equal(t, "system", m.Role)
 		})
 	}
 
-	rec := e.do(request{method: "GET", path: "/v1/conversations/" + conv.ID + "/events", token: token, header: http.Header{"Last-Event-ID": {"banana"}}})
-	assert.Equal(t, http.StatusBadRequest, rec.Code)
-	assert.Equal(t, "Last-Event-ID", decodeError(t, rec).Error.Field)
+	conv := e.start(token)
+	for _, bad := range []string{"banana", "-1", "1.5"} {
+		rec := e.do(request{method: "GET", path: "/v1/conversations/" + conv.ID + "/events", token: token, header: hdr("Last-Event-ID", bad)})
+		assert.Equal(t, http.StatusBadRequest, rec.Code, bad)
+		assert.Equal(t, "Last-Event-ID", decodeError(t, rec).Error.Field)
+	}
+}
+
+// hdr builds a header with its key in canonical form, as a client sends it.
+func hdr(key, value string) http.Header {
+	h := http.Header{}
+	h.Set(key, value)
+	return h
 }
 
 func TestEventStreamsEndAtShutdown(t *testing.T) {

@@ -34,17 +34,17 @@ func endUserOf(c echo.Context) endUser {
 
 // Limits of what we take from a host app's token.
 const (
-	userTokenAlg   = "HS256"
-	userTokenSkew  = 30 * time.Second // clocks of the host app and ours disagree a little
-	maxBearerLen   = 4096
-	maxSubjectLen  = 256
-	anonOwnerPrefx = "anon:" // bot's owner ids of anonymous conversations
+	userTokenAlg    = "HS256"
+	userTokenSkew   = 30 * time.Second // clocks of the host app and ours disagree a little
+	maxBearerLen    = 4096
+	maxSubjectLen   = 256
+	anonOwnerPrefix = "anon:" // bot's owner ids of anonymous conversations
 )
 
 var (
 	msgNeedUser         = text{"this route needs an end-user token: send Authorization: Bearer <the JWT your app signed for the user>", "此接口需要终端用户令牌：请发送 Authorization: Bearer <应用为该用户签发的 JWT>"}
 	msgNeedUserOrConv   = text{"this route needs an end-user token: send Authorization: Bearer <the JWT your app signed for the user, or the conversation token>", "此接口需要终端用户令牌：请发送 Authorization: Bearer <应用为该用户签发的 JWT，或会话令牌>"}
-	msgNotEndUser       = text{"this route is for end users, and yours is a %s token: send the user's JWT or a conversation token", "此接口供终端用户使用，而你的令牌角色是 %s：请使用用户的 JWT 或会话令牌"}
+	msgNotEndUser       = text{"this route is for end users and your token's role is %s: send the user's JWT or a conversation token", "此接口供终端用户使用，而你的令牌角色是 %s：请使用用户的 JWT 或会话令牌"}
 	msgUserTokensOff    = text{"user tokens are not accepted: the server has no FAQBOT_USER_SECRET", "服务器未配置 FAQBOT_USER_SECRET，不接受用户令牌"}
 	msgTokenMalformed   = text{"user token rejected: token malformed", "用户令牌被拒绝：格式错误（token malformed）"}
 	msgTokenExpired     = text{"user token rejected: token expired", "用户令牌被拒绝：令牌已过期（token expired）"}
@@ -231,7 +231,7 @@ func tokenAlg(token string) (string, bool) {
 
 // validSubject keeps user ids apart from the bot's anonymous owners, and out of logs' way.
 func validSubject(sub string) bool {
-	if utf8.RuneCountInString(sub) > maxSubjectLen || strings.HasPrefix(sub, anonOwnerPrefx) {
+	if utf8.RuneCountInString(sub) > maxSubjectLen || strings.HasPrefix(sub, anonOwnerPrefix) {
 		return false
 	}
 	for _, r := range sub {

@@ -16,7 +16,11 @@ import (
 	"github.com/faqbot/faqbot/api"
 	"github.com/faqbot/faqbot/bot"
 	botmemory "github.com/faqbot/faqbot/bot/memory"
+	botpg "github.com/faqbot/faqbot/bot/postgres"
+	"github.com/faqbot/faqbot/handoff"
 	handoffmemory "github.com/faqbot/faqbot/handoff/memory"
+	handoffpg "github.com/faqbot/faqbot/handoff/postgres"
+	"github.com/faqbot/faqbot/internal/postgres/pgtest"
 	"github.com/faqbot/faqbot/knowledge"
 	"github.com/faqbot/faqbot/knowledge/demo"
 	"github.com/faqbot/faqbot/knowledge/memory"
@@ -56,9 +60,8 @@ func demoKnowledge(t testing.TB) *knowledge.Service {
 // knowledge base, accepting user tokens signed with userSecret.
 type userEnv struct {
 	*env
-	convs   *botmemory.Store
-	tickets *handoffmemory.Store
-	engine  *bot.Engine
+	convs  bot.Store
+	engine *bot.Engine
 }
 
 type userEnvOptions struct {
@@ -66,12 +69,23 @@ type userEnvOptions struct {
 	secret    string
 	answerer  bot.Answerer
 	timeout   time.Duration
+	// postgres keeps conversations and tickets in a fresh PostgreSQL database.
+	postgres bool
 }
 
 func newUserEnv(t testing.TB, o userEnvOptions) *userEnv {
 	t.Helper()
-	tickets := handoffmemory.New()
-	convs := botmemory.New(tickets)
+	var (
+		convs   bot.Store
+		tickets handoff.Store
+	)
+	if o.postgres {
+		pool := pgtest.New(t)
+		convs, tickets = botpg.New(pool), handoffpg.New(pool)
+	} else {
+		mem := handoffmemory.New()
+		convs, tickets = botmemory.New(mem), mem
+	}
 	knowledgeSvc := demoKnowledge(t)
 	engine := bot.NewEngine(bot.DefaultConfig(), bot.Deps{Store: convs, Tickets: tickets, Retriever: knowledgeSvc, Answerer: o.answerer})
 	e := newEnv(t, func(c *api.Config, d *api.Deps) {
@@ -82,7 +96,7 @@ func newUserEnv(t testing.TB, o userEnvOptions) *userEnv {
 		}
 		d.Knowledge, d.Bot = knowledgeSvc, engine
 	})
-	return &userEnv{env: e, convs: convs, tickets: tickets, engine: engine}
+	return &userEnv{env: e, convs: convs, engine: engine}
 }
 
 // userToken is what a host app gives its user sub: HS256, an hour to live.

@@ -150,7 +150,7 @@ func (t *turn) toHuman(ctx context.Context) (Reply, error) {
 		return Reply{}, err
 	}
 	out := &Outcome{ConversationID: t.conv.ID, State: t.conv.State, LowStreak: t.conv.LowStreak,
-		HumanAsks: t.conv.HumanAsks, Language: t.lang}
+		HumanAsks: t.conv.HumanAsks, Language: t.lang, UserMessageID: t.user.ID}
 	reply := Reply{User: t.user, Decision: DecisionQueued, State: t.conv.State}
 	if err == nil {
 		ref := ticket.Ref()

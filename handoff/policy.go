@@ -34,12 +34,12 @@ func DefaultPolicy() Policy {
 type OpenRequest struct {
 	ConversationID string
 	OwnerID        string
-	Category       string   // from the matched articles; "" when unknown
-	Trigger        Trigger  // why
-	Reason         string   // in words
-	Urgent         bool     // payment failed, live stream broken: at least P2
-	Angry          bool     // raises one tier and routes to the senior queue
-	Repeated       bool     // the user keeps asking for a human: raises one tier
+	Category       string  // from the matched articles; "" when unknown
+	Trigger        Trigger // why
+	Reason         string  // in words
+	Urgent         bool    // payment failed, live stream broken: at least P2
+	Angry          bool    // raises one tier and routes to the senior queue
+	Repeated       bool    // the user keeps asking for a human: raises one tier
 	Question       string
 	Summary        string
 	SentimentTrail []SentimentPoint
