@@ -33,7 +33,8 @@ func (t *turn) toBot(ctx context.Context, onDelta func(string) error) (Reply, er
 	}
 	trend := sentiment.TrendOf(t.moodWindow())
 	out := &Outcome{ConversationID: t.conv.ID, State: StateBot, LowStreak: t.conv.LowStreak,
-		HumanAsks: t.conv.HumanAsks, Language: t.lang, UserMessageID: t.user.ID, UserQuery: q.Text}
+		HumanAsks: t.conv.HumanAsks, Language: t.lang, UserMessageID: t.user.ID, UserQuery: q.Text,
+		UserSentiment: t.refinedMood}
 	t.user.Query = q.Text
 	reply := Reply{User: t.user}
 	msg := &Message{ConversationID: t.conv.ID, Role: RoleBot, Confidence: &res.Confidence}

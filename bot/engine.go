@@ -29,6 +29,9 @@ type Config struct {
 	Policy        handoff.Policy
 	// TurnWait is how long a retried request waits for the first request's reply.
 	TurnWait time.Duration
+	// StaleTurn is when a stored but unanswered message counts as abandoned, so that a retry
+	// answers it instead of waiting.
+	StaleTurn time.Duration
 }
 
 // DefaultConfig returns 7 turns, the calibrated threshold, 5 candidates and 8 KB messages.
@@ -40,6 +43,7 @@ func DefaultConfig() Config {
 		MaxMessageLen: 8 << 10,
 		Policy:        handoff.DefaultPolicy(),
 		TurnWait:      20 * time.Second,
+		StaleTurn:     2 * time.Minute,
 	}
 }
 

@@ -2,16 +2,19 @@ package bot_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/faqbot/faqbot/bot"
 	botmemory "github.com/faqbot/faqbot/bot/memory"
+	"github.com/faqbot/faqbot/bot/sentiment"
 	"github.com/faqbot/faqbot/handoff"
 	handoffmemory "github.com/faqbot/faqbot/handoff/memory"
 	"github.com/faqbot/faqbot/knowledge"
@@ -20,9 +23,10 @@ import (
 )
 
 type fixture struct {
-	engine  *bot.Engine
-	store   *botmemory.Store
-	tickets *handoffmemory.Store
+	engine    *bot.Engine
+	store     *botmemory.Store
+	tickets   *handoffmemory.Store
+	retriever *knowledge.Service
 }
 
 // newFixture runs the real engine over the memory stores and the demo knowledge base.
@@ -43,7 +47,7 @@ func newFixture(t *testing.T, answerer bot.Answerer) fixture {
 	tickets := handoffmemory.New()
 	store := botmemory.New(tickets)
 	e := bot.NewEngine(bot.DefaultConfig(), bot.Deps{Store: store, Tickets: tickets, Retriever: svc, Answerer: answerer})
-	return fixture{engine: e, store: store, tickets: tickets}
+	return fixture{engine: e, store: store, tickets: tickets, retriever: svc}
 }
 
 func (f fixture) start(t *testing.T, owner string) bot.Conversation {
@@ -294,4 +298,53 @@ func TestStreamingDeliversTheWholeReply(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, r.Message.Text, got.String())
+}
+
+func TestRetryAnswersAnAbandonedTurn(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	c := f.start(t, "abandoned")
+	// A request stored the message and died before answering it.
+	text := "How do I delete my account?"
+	sum := sha256.Sum256([]byte(text))
+	key := bot.TurnKey{Key: "k-1", BodyHash: sum[:]}
+	prior, err := f.store.BeginTurn(ctx, &bot.Message{ConversationID: c.ID, Role: bot.RoleUser, Text: text}, key)
+	require.NoError(t, err)
+	require.Nil(t, prior)
+
+	later := bot.NewEngine(bot.DefaultConfig(), bot.Deps{Store: f.store, Tickets: f.tickets, Retriever: f.retriever,
+		Now: func() time.Time { return time.Now().Add(3 * time.Minute) }})
+	r, err := later.Handle(ctx, c, text, "k-1", nil)
+	require.NoError(t, err)
+	require.NotNil(t, r.Message, "the retry answers the stored message")
+	msgs, err := later.Transcript(ctx, c.ID, c.OwnerID, 0, 10)
+	require.NoError(t, err)
+	assert.Len(t, msgs, 2, "the message is not stored twice")
+
+	again, err := later.Handle(ctx, c, text, "k-1", nil)
+	require.NoError(t, err)
+	assert.Equal(t, r.Message.ID, again.Message.ID, "a later retry replays the same reply")
+}
+
+// alwaysAngry stands in for an LLM classifier that reads anger the lexicon misses.
+type alwaysAngry struct{}
+
+func (alwaysAngry) Analyze(context.Context, string) (sentiment.Result, error) {
+	return sentiment.Result{Label: sentiment.LabelAngry, Score: -0.9, Signals: []string{"llm"}}, nil
+}
+
+func TestClassifierRefinesTheMood(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	e := bot.NewEngine(bot.DefaultConfig(), bot.Deps{Store: f.store, Tickets: f.tickets, Retriever: f.retriever, Sentiment: alwaysAngry{}})
+	c, err := e.Start(ctx, "refined", "")
+	require.NoError(t, err)
+	r, err := e.Handle(ctx, c, "How do I delete my account?", "", nil)
+	require.NoError(t, err)
+	assert.Equal(t, bot.DecisionHandoff, r.Decision)
+	assert.Equal(t, "senior", r.Ticket.Queue)
+	msgs, err := e.Transcript(ctx, c.ID, c.OwnerID, 0, 10)
+	require.NoError(t, err)
+	require.NotNil(t, msgs[0].Sentiment)
+	assert.Equal(t, "angry", msgs[0].Sentiment.Label, "the stored mood is the classifier's")
 }

@@ -35,13 +35,6 @@ func (e *Engine) Handle(ctx context.Context, conv Conversation, text, idemKey st
 	if err != nil {
 		return Reply{}, err
 	}
-	lang := knowledge.DetectLanguage(text)
-	if lang == "other" {
-		lang = conv.Language
-		if lang == "" {
-			lang = "en"
-		}
-	}
 	mood, err := e.offline.Analyze(ctx, text)
 	if err != nil {
 		return Reply{}, err
@@ -55,19 +48,50 @@ func (e *Engine) Handle(ctx context.Context, conv Conversation, text, idemKey st
 		return Reply{}, err
 	}
 	if prior != nil {
+		if !prior.Done && e.now().Sub(prior.User.CreatedAt) > e.cfg.StaleTurn {
+			// The request that stored this message died before answering it (a crash, a
+			// timeout): answer it now rather than refusing every retry.
+			e.log.Warn("resuming an abandoned turn", "conversation", conv.ID, "message", prior.User.ID)
+			return e.continueTurn(ctx, conv, prior.User, onDelta)
+		}
 		return e.replay(ctx, conv, *prior, key)
 	}
+	return e.continueTurn(ctx, conv, *user, onDelta)
+}
 
+// continueTurn answers a stored user message.
+func (e *Engine) continueTurn(ctx context.Context, conv Conversation, user Message, onDelta func(string) error) (Reply, error) {
+	lang := knowledge.DetectLanguage(user.Text)
+	if lang == "other" {
+		lang = conv.Language
+		if lang == "" {
+			lang = "en"
+		}
+	}
+	t := &turn{e: e, conv: conv, user: user, lang: lang}
+	if user.Sentiment != nil {
+		t.mood = sentiment.Result{Label: sentiment.Label(user.Sentiment.Label), Score: user.Sentiment.Score}
+	}
+	if e.sentiment != e.offline {
+		// A configured classifier (an LLM) refines the offline mood; it falls back on its own.
+		if mood, err := e.sentiment.Analyze(ctx, user.Text); err == nil && mood.Label.Valid() {
+			t.mood = mood
+			t.user.Sentiment = &Sentiment{Label: string(mood.Label), Score: mood.Score}
+			t.refinedMood = t.user.Sentiment
+		}
+	}
 	// The window counts this turn: the user's message and the 6 turns before it.
 	recent, err := e.store.Recent(ctx, conv.ID, 2*e.cfg.Window-1)
 	if err != nil {
 		return Reply{}, err
 	}
-	history := recent
-	if n := len(history); n > 0 && history[n-1].ID == user.ID {
-		history = history[:n-1]
+	t.history = recent
+	for i, m := range t.history {
+		if m.ID == user.ID {
+			t.history = t.history[:i]
+			break
+		}
 	}
-	t := &turn{e: e, conv: conv, user: *user, history: history, lang: lang, mood: mood}
 	if conv.State == StateQueued || conv.State == StateAgent {
 		return t.toHuman(ctx)
 	}
@@ -118,7 +142,8 @@ func (e *Engine) replay(ctx context.Context, conv Conversation, prior Turn, key 
 	if err != nil {
 		return Reply{}, err
 	}
-	r := Reply{User: prior.User, Message: prior.Reply, State: fresh.State}
+	r := Reply{User: prior.User, Message: prior.Reply, State: fresh.State,
+		Decision: DecisionQueued, Reason: "an agent is handling this conversation"}
 	if prior.Reply != nil {
 		r.Decision, r.Reason, r.Suggestions = prior.Reply.Decision, prior.Reply.Reason, prior.Reply.Suggestions
 	}
@@ -139,6 +164,9 @@ type turn struct {
 	history []Message
 	lang    string
 	mood    sentiment.Result
+	// refinedMood is the classifier's verdict when it differs from the offline one stored
+	// with the message; FinishTurn writes it onto the message.
+	refinedMood *Sentiment
 }
 
 // toHuman handles a message while a ticket is open: the bot does not answer; while the ticket
@@ -150,7 +178,7 @@ func (t *turn) toHuman(ctx context.Context) (Reply, error) {
 		return Reply{}, err
 	}
 	out := &Outcome{ConversationID: t.conv.ID, State: t.conv.State, LowStreak: t.conv.LowStreak,
-		HumanAsks: t.conv.HumanAsks, Language: t.lang, UserMessageID: t.user.ID}
+		HumanAsks: t.conv.HumanAsks, Language: t.lang, UserMessageID: t.user.ID, UserSentiment: t.refinedMood}
 	reply := Reply{User: t.user, Decision: DecisionQueued, State: t.conv.State}
 	if err == nil {
 		ref := ticket.Ref()

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/faqbot/faqbot/bot"
+	"github.com/faqbot/faqbot/bot/sentiment"
 	botmemory "github.com/faqbot/faqbot/bot/memory"
 	botpg "github.com/faqbot/faqbot/bot/postgres"
 	"github.com/faqbot/faqbot/handoff"
@@ -99,6 +100,7 @@ func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		// back to the extractive answer and the heuristic rewrite, never to silence.
 		deps.Answerer = bot.NewLLMAnswerer(a.llm, log)
 		deps.Condenser = bot.NewLLMCondenser(a.llm, bot.HeuristicCondenser{})
+		deps.Sentiment = sentiment.NewLLM(a.llm, sentiment.NewLexicon(), sentiment.WithLogger(log))
 	}
 	a.bot = bot.NewEngine(bot.DefaultConfig(), deps)
 	return a, nil
