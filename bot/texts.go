@@ -24,19 +24,37 @@ func textClarify(lang string, suggestions []string) string {
 
 func textHandoff(lang, number string, ahead int, wait time.Duration) string {
 	if lang == "zh" {
-		return fmt.Sprintf("已为你转接人工客服，工单号 %s。前面还有 %d 位，预计等待约 %s。客服接入后会在这里直接回复你，你也可以继续补充情况。",
-			number, ahead, durationZH(wait))
+		return fmt.Sprintf("已为你转接人工客服，工单号 %s。%s，预计等待约 %s。客服接入后会在这里直接回复你，你也可以继续补充情况。",
+			number, placeZH(ahead), durationZH(wait))
 	}
-	return fmt.Sprintf("I've passed this to a human agent. Your ticket number is %s. There %s ahead of you; the expected wait is about %s. The agent will reply right here, and you can keep adding details.",
-		number, peopleAhead(ahead), durationEN(wait))
+	return fmt.Sprintf("I've passed this to a human agent. Your ticket number is %s. %s; the expected wait is about %s. The agent will reply right here, and you can keep adding details.",
+		number, placeEN(ahead), durationEN(wait))
 }
 
 func textQueued(lang, number string, ahead int, wait time.Duration) string {
 	if lang == "zh" {
-		return fmt.Sprintf("你的消息已转给人工客服（工单号 %s）。前面还有 %d 位，预计等待约 %s，请稍候。", number, ahead, durationZH(wait))
+		return fmt.Sprintf("你的消息已转给人工客服（工单号 %s）。%s，预计等待约 %s，请稍候。", number, placeZH(ahead), durationZH(wait))
 	}
-	return fmt.Sprintf("Your message has been added to ticket %s. There %s ahead of you; the expected wait is about %s.",
-		number, peopleAhead(ahead), durationEN(wait))
+	return fmt.Sprintf("Your message has been added to ticket %s. %s; the expected wait is about %s.",
+		number, placeEN(ahead), durationEN(wait))
+}
+
+func placeZH(ahead int) string {
+	if ahead == 0 {
+		return "你是下一位"
+	}
+	return fmt.Sprintf("前面还有 %d 位", ahead)
+}
+
+func placeEN(ahead int) string {
+	switch ahead {
+	case 0:
+		return "You're next in line"
+	case 1:
+		return "There is 1 person ahead of you"
+	default:
+		return fmt.Sprintf("There are %d people ahead of you", ahead)
+	}
 }
 
 func textEscalated(lang string) string {
@@ -62,13 +80,6 @@ func numbered(items []string) string {
 		fmt.Fprintf(&b, "%d. %s", i+1, s)
 	}
 	return b.String()
-}
-
-func peopleAhead(n int) string {
-	if n == 1 {
-		return "is 1 person"
-	}
-	return fmt.Sprintf("are %d people", n)
 }
 
 func durationZH(d time.Duration) string {
