@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 
 	"github.com/labstack/echo/v4"
 
@@ -146,25 +147,21 @@ func (h *chatCompletionsHandler) chatConversation(ctx context.Context, u endUser
 	return conv, err
 }
 
-// namedConversationID derives a stable conversation id from (owner, name): a UUID of version
-// 8 (RFC 9562, custom) from SHA-256, length-prefixed so that no two pairs share an input.
+// namedConversationID derives a stable conversation id from (owner, name): a name-based UUID
+// over the length-prefixed pair, so that no two pairs share an input.
 // Two owners never share a conversation: the owner is hashed in, and the store checks the
 // owner on every lookup besides.
 func namedConversationID(owner, name string) string {
-	h := sha256.New()
-	h.Write([]byte("faqbot/chat-completions/v1\x00"))
+	var b []byte
 	for _, s := range []string{owner, name} {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
 	}
-	b := h.Sum(nil)[:16]
-	b[6] = b[6]&0x0f | 0x80 // version 8
-	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
-	x := hex.EncodeToString(b)
-	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+	return uuid.NewSHA1(chatNamespace, b).String()
 }
+
+// chatNamespace keeps these ids apart from any other name-based UUIDs.
+var chatNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://faqbot.dev/chat-completions/v1"))
 
 // lastUserText is the text of the last user message: the bot keeps its own memory of the
 // conversation, so the history a client resends is not needed.

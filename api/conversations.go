@@ -118,7 +118,7 @@ func (h *conversationsHandler) conversation(ctx context.Context, u endUser, rawI
 		}
 		return bot.Conversation{}, conversationNotFound(rawID, bot.ErrNotFound)
 	}
-	if !isUUID(id) {
+	if !bot.ValidID(id) {
 		return bot.Conversation{}, conversationNotFound(rawID, bot.ErrNotFound)
 	}
 	conv, err := h.bot.Conversation(ctx, id, u.ownerID)
@@ -130,23 +130,6 @@ func (h *conversationsHandler) conversation(ctx context.Context, u endUser, rawI
 
 func conversationNotFound(id string, err error) error {
 	return newError(http.StatusNotFound, codeNotFound, msgConversationNotFound, clip(id)).wrap(err)
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case (c < '0' || c > '9') && (c < 'a' || c > 'f'):
-			return false
-		}
-	}
-	return true
 }
 
 // transcriptPage reads after (a sequence number) or cursor (from next_cursor), and limit.

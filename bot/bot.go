@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/faqbot/faqbot/handoff"
 )
 
@@ -176,7 +178,7 @@ const MaxKeyLen = 255
 // wrong. The stores apply it, so the in-memory store refuses what PostgreSQL would.
 func (c *Conversation) Validate() error {
 	switch {
-	case c.ID != "" && !isUUID(c.ID):
+	case c.ID != "" && !ValidID(c.ID):
 		return invalid("conversation", "id", "must be a UUID")
 	case c.OwnerID == "":
 		return invalid("conversation", "owner_id", "is empty")
@@ -315,22 +317,5 @@ func invalid(what, field, reason string) error {
 	return fmt.Errorf("%s %s: %s: %w", what, field, reason, ErrInvalid)
 }
 
-// isUUID reports whether s is a UUID in its canonical 36-character form (either case).
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
+// ValidID reports whether s is a conversation id: a UUID in its canonical 36-character form.
+func ValidID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }

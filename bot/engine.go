@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/faqbot/faqbot/bot/sentiment"
 	"github.com/faqbot/faqbot/handoff"
 	"github.com/faqbot/faqbot/knowledge"
@@ -104,7 +106,7 @@ func (e *Engine) Start(ctx context.Context, ownerID, language string) (Conversat
 	if ownerID == "" {
 		return Conversation{}, fmt.Errorf("%w: no user", ErrInvalid)
 	}
-	c := Conversation{ID: newUUID(), OwnerID: ownerID, Language: language, State: StateBot}
+	c := Conversation{ID: uuid.NewString(), OwnerID: ownerID, Language: language, State: StateBot}
 	if err := e.store.CreateConversation(ctx, &c); err != nil {
 		return Conversation{}, err
 	}
@@ -114,7 +116,7 @@ func (e *Engine) Start(ctx context.Context, ownerID, language string) (Conversat
 // StartAnonymous opens a conversation whose only credential is the returned token.
 func (e *Engine) StartAnonymous(ctx context.Context, language string) (Conversation, string, error) {
 	token := "fqc_" + base64.RawURLEncoding.EncodeToString(randomBytes(32))
-	c := Conversation{ID: newUUID(), OwnerID: "anon:" + hex.EncodeToString(randomBytes(8)), Language: language,
+	c := Conversation{ID: uuid.NewString(), OwnerID: "anon:" + hex.EncodeToString(randomBytes(8)), Language: language,
 		State: StateBot, TokenHash: HashToken(token)}
 	if err := e.store.CreateConversation(ctx, &c); err != nil {
 		return Conversation{}, "", err
@@ -144,14 +146,6 @@ func (e *Engine) Transcript(ctx context.Context, id, ownerID string, afterSeq in
 func HashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
-}
-
-func newUUID() string {
-	b := randomBytes(16)
-	b[6] = b[6]&0x0f | 0x40 // version 4
-	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func randomBytes(n int) []byte {

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // StartWithID opens a conversation for ownerID under an id the caller derived, for clients
@@ -12,7 +13,7 @@ func (e *Engine) StartWithID(ctx context.Context, id, ownerID, language string) 
 	if ownerID == "" {
 		return Conversation{}, fmt.Errorf("%w: no user", ErrInvalid)
 	}
-	if !isLowerUUID(id) {
+	if !ValidID(id) || id != strings.ToLower(id) {
 		return Conversation{}, fmt.Errorf("%w: conversation id %q is not a lowercase UUID", ErrInvalid, id)
 	}
 	c := Conversation{ID: id, OwnerID: ownerID, Language: language, State: StateBot}
@@ -20,21 +21,4 @@ func (e *Engine) StartWithID(ctx context.Context, id, ownerID, language string) 
 		return Conversation{}, err
 	}
 	return c, nil
-}
-
-func isLowerUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case (c < '0' || c > '9') && (c < 'a' || c > 'f'):
-			return false
-		}
-	}
-	return true
 }

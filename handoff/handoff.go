@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 )
 
 // The closed set of error kinds of the handoff domain.
@@ -178,7 +180,7 @@ func (t *Ticket) Validate() error {
 	switch {
 	case t.Number == "" || len(t.Number) > 32:
 		return invalid("number", "must have 1 to 32 characters")
-	case !isUUID(t.ConversationID):
+	case len(t.ConversationID) != 36 || uuid.Validate(t.ConversationID) != nil:
 		return invalid("conversation_id", "must be a UUID")
 	case t.OwnerID == "":
 		return invalid("owner_id", "is empty")
@@ -226,24 +228,4 @@ func checkText(field, s string) error {
 
 func invalid(field, reason string) error {
 	return fmt.Errorf("ticket %s: %s: %w", field, reason, ErrInvalid)
-}
-
-// isUUID reports whether s is a UUID in its canonical 36-character form (either case).
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -5,13 +5,13 @@ package memory
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/faqbot/faqbot/bot"
 	"github.com/faqbot/faqbot/handoff"
@@ -73,7 +73,7 @@ func (s *Store) CreateConversation(ctx context.Context, c *bot.Conversation) err
 	defer s.mu.Unlock()
 	id := strings.ToLower(c.ID)
 	if id == "" {
-		id = newUUID()
+		id = uuid.NewString()
 	}
 	if _, dup := s.convs[id]; dup {
 		return fmt.Errorf("conversation %s already exists: %w", id, bot.ErrConflict)
@@ -388,15 +388,3 @@ func notFound(id string) error {
 
 // now is the stores' clock: UTC, in the microseconds PostgreSQL keeps.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
-// newUUID returns a random (version 4) UUID in its canonical form.
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("crypto/rand failed: " + err.Error())
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}

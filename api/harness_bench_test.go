@@ -1,0 +1,623 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/faqbot/faqbot/api"
+	"github.com/faqbot/faqbot/bot"
+	botpg "github.com/faqbot/faqbot/bot/postgres"
+	"github.com/faqbot/faqbot/bot/sentiment"
+	handoffpg "github.com/faqbot/faqbot/handoff/postgres"
+	"github.com/faqbot/faqbot/internal/auth"
+	authpg "github.com/faqbot/faqbot/internal/auth/postgres"
+	ipg "github.com/faqbot/faqbot/internal/postgres"
+	"github.com/faqbot/faqbot/internal/postgres/pgtest"
+	"github.com/faqbot/faqbot/knowledge"
+	knowledgepg "github.com/faqbot/faqbot/knowledge/postgres"
+)
+
+// The benchmarks size themselves from the environment, so that `go test -bench .` stays
+// affordable and the large runs are a deliberate choice:
+//
+//	FAQBOT_BENCH_ARTICLES  comma-separated corpus sizes (default 10000)
+//	FAQBOT_BENCH_DIMS      dimensions of the local embedder (default: the server's, 384)
+//	FAQBOT_BENCH_QUERIES   distinct questions per run (default 300)
+//	FAQBOT_BENCH_CLIENTS   concurrent clients of the load benchmark (default 16)
+
+func benchEnvInts(b *testing.B, name string, def ...int) []int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			b.Fatalf("%s: %q is not a list of positive numbers", name, v)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func benchEnvInt(b *testing.B, name string, def int) int { return benchEnvInts(b, name, def)[0] }
+
+const (
+	benchAdminToken = "bench-admin-token-0123456789abcdef"
+	benchUserSecret = "bench-user-secret-0123456789abcdef-0123456789"
+	// benchTurnsPerConversation keeps conversations short: a turn reads the last messages,
+	// and a long history would measure that instead of a turn.
+	benchTurnsPerConversation = 20
+	// benchMemory is the maintenance_work_mem an operator would give a server holding
+	// 100,000 articles, so that the import's one HNSW build runs in memory.
+	benchMemory = "1GB"
+	// benchRequestLimit bounds every request of the benchmarks, so none hangs a run.
+	benchRequestLimit = 30 * time.Second
+)
+
+// benchRecorder is the knowledge store with a tap on Search: the bare-SQL baselines replay
+// exactly the statements the service sent, limits and all, rather than a guess of them.
+type benchRecorder struct {
+	knowledge.Store
+	mu   sync.Mutex
+	last knowledge.SearchQuery
+}
+
+func (r *benchRecorder) Search(ctx context.Context, q knowledge.SearchQuery) ([]knowledge.Hit, error) {
+	r.mu.Lock()
+	r.last = q
+	r.mu.Unlock()
+	return r.Store.Search(ctx, q)
+}
+
+func (r *benchRecorder) lastQuery() knowledge.SearchQuery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// benchStack is the service as cmd/faqbot wires it on PostgreSQL — knowledge, auth, bot and
+// handoff stores on one pool, the local embedder, extractive answers — behind a real
+// http.Server on a loopback port, and a keep-alive client.
+type benchStack struct {
+	articles  int
+	pool      *pgxpool.Pool
+	store     *knowledgepg.Store
+	recorder  *benchRecorder
+	knowledge *knowledge.Service
+	embedder  knowledge.Embedder
+	convs     *botpg.Store
+	tickets   *handoffpg.Store
+	auth      *auth.Service
+	url       string
+	client    *http.Client
+	editor    string // an editor's token, minted into the database as an operator would
+
+	// questions are what editors try in search; vectors are their embeddings.
+	questions []string
+	vectors   [][]float32
+	// searchQueries are the statements the service sent for questions (see warmSearch).
+	searchQueries []knowledge.SearchQuery
+	// turnTexts are questions the bot answers (see chooseTurnTexts); turnQueries the search
+	// statement each of them made during the warm-up.
+	turnTexts   []string
+	turnQueries map[string]knowledge.SearchQuery
+}
+
+func newBenchStack(b *testing.B, articles int) *benchStack {
+	b.Helper()
+	ctx := context.Background()
+	s := &benchStack{articles: articles}
+	s.pool = benchPool(b)
+	s.store = knowledgepg.New(s.pool)
+	s.recorder = &benchRecorder{Store: s.store}
+	s.embedder = knowledge.NewLocalEmbedder(benchEnvInt(b, "FAQBOT_BENCH_DIMS", knowledge.DefaultLocalDimensions))
+	s.knowledge = knowledge.NewService(s.recorder, s.embedder, knowledge.DefaultSearchParams())
+	s.convs, s.tickets = botpg.New(s.pool), handoffpg.New(s.pool)
+	s.auth = auth.NewService(authpg.New(s.pool), benchAdminToken)
+	if err := s.knowledge.EnsureModel(ctx); err != nil {
+		b.Fatal(err)
+	}
+	corpus := s.load(b)
+	s.makeQuestions(b, corpus)
+
+	srv := s.serve(b, nil)
+	s.url = srv.URL
+	s.client = benchClient(b)
+	var err error
+	if s.editor, _, err = s.auth.Mint(ctx, auth.RoleEditor, "bench editor"); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// benchPool opens the pool on a fresh migrated database the way the server does
+// (internal/postgres.Connect: pgxpool defaults, the HNSW settings on every connection).
+func benchPool(b *testing.B) *pgxpool.Pool {
+	b.Helper()
+	ctx := context.Background()
+	url := pgtest.URL(b)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var name string
+	err = conn.QueryRow(ctx, "SELECT current_database()").Scan(&name)
+	if err == nil {
+		_, err = conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" SET maintenance_work_mem = '"+benchMemory+"'")
+	}
+	conn.Close(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pool, err := ipg.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	return pool
+}
+
+// load imports the synthetic articles in one import, the path editors use.
+func (s *benchStack) load(b *testing.B) []knowledge.Article {
+	b.Helper()
+	ctx := context.Background()
+	gen := newBenchCorpus(1)
+	articles := make([]knowledge.Article, s.articles)
+	rows := make([]knowledge.ImportRow, s.articles)
+	for i := range rows {
+		articles[i] = gen.article(i)
+		rows[i] = knowledge.ImportRow{Row: i + 1, Article: articles[i]}
+	}
+	start := time.Now()
+	rep, err := s.knowledge.Import(ctx, rows)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(rep.Failed) > 0 {
+		b.Fatalf("import: %d rows failed, first: %+v", len(rep.Failed), rep.Failed[0])
+	}
+	if _, err := s.pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("imported %d articles in %v", s.articles, time.Since(start).Round(time.Millisecond))
+	return articles
+}
+
+func (s *benchStack) makeQuestions(b *testing.B, articles []knowledge.Article) {
+	b.Helper()
+	ctx := context.Background()
+	n := benchEnvInt(b, "FAQBOT_BENCH_QUERIES", 300)
+	gen := newBenchCorpus(2)
+	s.questions = make([]string, n)
+	for i := range s.questions {
+		s.questions[i] = gen.question(articles)
+	}
+	var err error
+	if s.vectors, err = s.embedder.Embed(ctx, s.questions); err != nil {
+		b.Fatal(err)
+	}
+	s.turnTexts = chooseTurnTexts(b, s.knowledge, gen, articles, n)
+}
+
+// chooseTurnTexts picks questions the bot answers: retrieval is confident and the mood is
+// calm. Other turns take other paths (asking back writes the same rows; a handoff adds a
+// ticket and moves the conversation to the queue, after which the bot no longer retrieves),
+// and the targets are about the answering turn.
+func chooseTurnTexts(b *testing.B, svc *knowledge.Service, gen *benchCorpus, articles []knowledge.Article, n int) []string {
+	b.Helper()
+	ctx := context.Background()
+	mood := sentiment.NewLexicon()
+	threshold := bot.DefaultConfig().Threshold
+	var out []string
+	for tries := 0; len(out) < n && tries < 20*n; tries++ {
+		q := gen.question(articles)
+		m, err := mood.Analyze(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m.Label != sentiment.LabelNeutral && m.Label != sentiment.LabelPositive {
+			continue
+		}
+		res, err := svc.Search(ctx, knowledge.SearchRequest{Query: q, TopK: bot.DefaultConfig().TopK, Language: knowledge.DetectLanguage(q)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Confidence >= threshold && len(res.Candidates) > 0 {
+			out = append(out, q)
+		}
+	}
+	if len(out) < n/2 {
+		b.Fatalf("only %d of the generated questions are answerable; the corpus generator is off", len(out))
+	}
+	return out
+}
+
+// serve starts the API over the stack's stores on a loopback port, with the http.Server
+// settings of cmd/faqbot. answerer nil means extractive answers, as without an LLM.
+func (s *benchStack) serve(b *testing.B, answerer bot.Answerer) *httptest.Server {
+	b.Helper()
+	engine := bot.NewEngine(bot.DefaultConfig(), bot.Deps{
+		Store: s.convs, Tickets: s.tickets, Retriever: s.knowledge, Answerer: answerer,
+	})
+	handler := api.New(api.Config{
+		UserSecret: benchUserSecret,
+		// The limiter runs but never refuses: every client here shares 127.0.0.1, and the
+		// default 20 requests/s per address would measure the limit, not the service.
+		RateLimit: 1e9,
+		RateBurst: 1e9,
+	}, api.Deps{
+		// The production format, thrown away: formatting a log line is part of a request.
+		Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Knowledge: s.knowledge,
+		Auth:      s.auth,
+		Bot:       engine,
+		Ready:     func(ctx context.Context) error { return s.pool.Ping(ctx) },
+	})
+	srv := httptest.NewUnstartedServer(handler)
+	srv.Config.ReadHeaderTimeout = 10 * time.Second
+	srv.Config.ReadTimeout = 60 * time.Second
+	srv.Config.IdleTimeout = 120 * time.Second
+	srv.Config.RegisterOnShutdown(handler.CloseStreams)
+	srv.Start()
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// benchClient keeps a connection per concurrent client alive, as an app's HTTP client does.
+func benchClient(b *testing.B) *http.Client {
+	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}
+	b.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// post sends a JSON body and decodes a 200 answer into out.
+func (s *benchStack) post(ctx context.Context, base, path, token string, body, out any) error {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, benchRequestLimit)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, msg)
+	}
+	err = json.NewDecoder(resp.Body).Decode(out)
+	// Drain what the decoder left (the final newline), so the connection is reused.
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+type benchSearchOut struct {
+	Candidates []struct {
+		ArticleID int64 `json:"article_id"`
+	} `json:"candidates"`
+}
+
+// searchHTTP is an editor's "try a question": POST /v1/search for the top 10.
+func (s *benchStack) searchHTTP(ctx context.Context, q string) error {
+	var out benchSearchOut
+	if err := s.post(ctx, s.url, "/v1/search", s.editor, map[string]any{"query": q, "top_k": 10}, &out); err != nil {
+		return err
+	}
+	if len(out.Candidates) == 0 {
+		return fmt.Errorf("search %q: no candidates", q)
+	}
+	return nil
+}
+
+// vectorOnlySQL is the bare top-10 nearest-chunks query on the same table and index, with
+// the ef_search every pooled connection has (internal/postgres.HNSWEfSearch).
+const vectorOnlySQL = `SELECT article_id, embedding <=> $1 AS dist FROM chunks
+	WHERE published ORDER BY embedding <=> $1 LIMIT 10`
+
+func (s *benchStack) searchSQL(ctx context.Context, v []float32) error {
+	rows, _ := s.pool.Query(ctx, vectorOnlySQL, pgvector.NewVector(v))
+	type nearest struct {
+		ArticleID int64   `db:"article_id"`
+		Dist      float64 `db:"dist"`
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[nearest])
+	if err == nil && len(got) != 10 {
+		err = fmt.Errorf("vector query: %d rows", len(got))
+	}
+	return err
+}
+
+// warmSearch asks every question once over HTTP and the vector query once: it warms the
+// caches and prepared statements, and records the hybrid statement each question made.
+func (s *benchStack) warmSearch(b *testing.B) {
+	b.Helper()
+	ctx := context.Background()
+	s.searchQueries = make([]knowledge.SearchQuery, len(s.questions))
+	for i, q := range s.questions {
+		if err := s.searchHTTP(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+		s.searchQueries[i] = s.recorder.lastQuery()
+		if err := s.searchSQL(ctx, s.vectors[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// searchStore is the hybrid statement alone, through pgx: Store.Search with the query the
+// service sent, which tells the time in SQL from the time around it.
+func (s *benchStack) searchStore(ctx context.Context, q knowledge.SearchQuery) error {
+	hits, err := s.store.Search(ctx, q)
+	if err == nil && len(hits) == 0 {
+		err = fmt.Errorf("hybrid search: no hits")
+	}
+	return err
+}
+
+// benchUserToken is what a host app signs for its user: HS256, an hour to live.
+func benchUserToken(b *testing.B, sub string) string {
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": sub, "exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString([]byte(benchUserSecret))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tok
+}
+
+type benchReply struct {
+	Decision string `json:"decision"`
+	State    string `json:"state"`
+	Message  *struct {
+		Text string `json:"text"`
+	} `json:"message"`
+}
+
+// benchChatter is one app user chatting over HTTP. Conversations are opened before the
+// clock runs and replaced every benchTurnsPerConversation turns, or when one leaves the bot.
+type benchChatter struct {
+	s       *benchStack
+	url     string // the server, which may be the streaming stack's
+	token   string
+	spare   []string
+	conv    string
+	turns   int
+	replies map[string]int // decisions seen
+}
+
+func (s *benchStack) newChatter(b *testing.B, url, sub string, turns int) *benchChatter {
+	b.Helper()
+	c := &benchChatter{s: s, url: url, token: benchUserToken(b, sub), replies: map[string]int{}}
+	c.stock(b, turns/benchTurnsPerConversation+2)
+	return c
+}
+
+func (c *benchChatter) stock(b *testing.B, n int) {
+	b.Helper()
+	for range n {
+		var out struct {
+			ID string `json:"id"`
+		}
+		if err := c.s.post(context.Background(), c.url, "/v1/conversations", c.token, map[string]string{}, &out); err != nil {
+			b.Fatal(err)
+		}
+		c.spare = append(c.spare, out.ID)
+	}
+}
+
+// next returns the conversation for the coming turn; it opens one (rarely, and untimed by
+// the caller's latency clock) only when the stock ran out.
+func (c *benchChatter) next(ctx context.Context) (string, error) {
+	if c.conv != "" && c.turns < benchTurnsPerConversation {
+		return c.conv, nil
+	}
+	c.turns = 0
+	if len(c.spare) > 0 {
+		c.conv, c.spare = c.spare[0], c.spare[1:]
+		return c.conv, nil
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	err := c.s.post(ctx, c.url, "/v1/conversations", c.token, map[string]string{}, &out)
+	c.conv = out.ID
+	return c.conv, err
+}
+
+// turn posts one message and reads the reply.
+func (c *benchChatter) turn(ctx context.Context, conv, text string) error {
+	var r benchReply
+	if err := c.s.post(ctx, c.url, "/v1/conversations/"+conv+"/messages", c.token, map[string]string{"text": text}, &r); err != nil {
+		return err
+	}
+	c.done(r)
+	if r.Message == nil || r.Message.Text == "" {
+		return fmt.Errorf("turn %q: no reply (decision %q)", text, r.Decision)
+	}
+	return nil
+}
+
+// done counts the decision and retires a conversation that left the bot.
+func (c *benchChatter) done(r benchReply) {
+	c.replies[r.Decision]++
+	c.turns++
+	if r.State != string(bot.StateBot) {
+		c.turns = benchTurnsPerConversation
+	}
+}
+
+// warmTurns runs every turn text once over HTTP: it warms the caches and the prepared
+// statements, and records the search statement each text makes, which the bare-SQL
+// baselines replay.
+func (s *benchStack) warmTurns(b *testing.B) {
+	b.Helper()
+	if s.turnQueries != nil {
+		return
+	}
+	ctx := context.Background()
+	c := s.newChatter(b, s.url, "bench-warm-up", len(s.turnTexts))
+	s.turnQueries = make(map[string]knowledge.SearchQuery, len(s.turnTexts))
+	for _, text := range s.turnTexts {
+		conv, err := c.next(ctx)
+		if err == nil {
+			err = c.turn(ctx, conv, text)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.turnQueries[text] = s.recorder.lastQuery()
+	}
+	b.Logf("warm-up turns: %v", c.replies)
+}
+
+// benchSQLChatter is the bare-SQL counterpart of a chatter: its own conversations, written to
+// directly.
+type benchSQLChatter struct {
+	s     *benchStack
+	spare []string
+	conv  string
+	turns int
+}
+
+func (s *benchStack) newSQLChatter(b *testing.B, turns int) *benchSQLChatter {
+	b.Helper()
+	c := &benchSQLChatter{s: s}
+	for range turns/benchTurnsPerConversation + 2 {
+		conv := bot.Conversation{OwnerID: "bench-sql"}
+		if err := s.convs.CreateConversation(context.Background(), &conv); err != nil {
+			b.Fatal(err)
+		}
+		c.spare = append(c.spare, conv.ID)
+	}
+	return c
+}
+
+// appendSQL is the least a message needs: the next seq of its conversation, and the row.
+const appendSQL = `WITH bump AS (
+	UPDATE conversations SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1 RETURNING last_seq)
+INSERT INTO messages (conversation_id, seq, role, text, created_at)
+SELECT $1, last_seq, $2, $3, now() FROM bump`
+
+// turn is the bare SQL a turn needs: the retrieval statement the service ran for this text,
+// through pgx, and one transaction writing the user's message and the reply.
+func (c *benchSQLChatter) turn(ctx context.Context, text string) error {
+	if c.conv == "" || c.turns == benchTurnsPerConversation {
+		if len(c.spare) == 0 {
+			conv := bot.Conversation{OwnerID: "bench-sql"}
+			if err := c.s.convs.CreateConversation(ctx, &conv); err != nil {
+				return err
+			}
+			c.spare = append(c.spare, conv.ID)
+		}
+		c.conv, c.spare, c.turns = c.spare[0], c.spare[1:], 0
+	}
+	c.turns++
+	q, ok := c.s.turnQueries[text]
+	if !ok {
+		return fmt.Errorf("no recorded search for %q", text)
+	}
+	hits, err := c.s.store.Search(ctx, q)
+	if err != nil {
+		return err
+	}
+	if len(hits) == 0 {
+		return fmt.Errorf("bare search %q: no hits", text)
+	}
+	return pgx.BeginFunc(ctx, c.s.pool, func(tx pgx.Tx) error {
+		for _, m := range [][2]string{{"user", text}, {"bot", hits[0].Article.Answer}} {
+			tag, err := tx.Exec(ctx, appendSQL, c.conv, m[0], m[1])
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() != 1 {
+				return fmt.Errorf("conversation %s vanished", c.conv)
+			}
+		}
+		return nil
+	})
+}
+
+// benchLatencies are the durations of one kind of operation.
+type benchLatencies []time.Duration
+
+// pct is the p-th quantile (nearest rank) in microseconds.
+func (l benchLatencies) pct(p float64) float64 {
+	if len(l) == 0 {
+		return 0
+	}
+	s := slices.Clone(l)
+	slices.Sort(s)
+	i := min(len(s)-1, max(0, int(p*float64(len(s))+0.5)-1))
+	return float64(s[i].Nanoseconds()) / 1e3
+}
+
+// benchLoad runs total operations from clients goroutines, each op told its client and its
+// index, and returns every latency, the wall time and the errors (the first is kept).
+func benchLoad(clients, total int, op func(ctx context.Context, client, i int) (time.Duration, error)) (benchLatencies, time.Duration, int, error) {
+	ctx := context.Background()
+	var (
+		next    atomic.Int64
+		mu      sync.Mutex
+		all     benchLatencies
+		errs    int
+		first   error
+		wg      sync.WaitGroup
+		started = time.Now()
+	)
+	for w := range clients {
+		wg.Go(func() {
+			var mine benchLatencies
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= total {
+					break
+				}
+				took, err := op(ctx, w, i)
+				if err != nil {
+					mu.Lock()
+					errs++
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					continue
+				}
+				mine = append(mine, took)
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return all, time.Since(started), errs, first
+}
