@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/faqbot/faqbot/bot"
 	"github.com/faqbot/faqbot/handoff"
+	"github.com/faqbot/faqbot/internal/postgres"
 )
 
 var _ bot.Store = (*Store)(nil)
@@ -150,47 +150,22 @@ func notFound(id string) error {
 	return fmt.Errorf("conversation %q: %w", id, bot.ErrNotFound)
 }
 
-// lookupError is dbError for reads by an id the caller was given: a malformed UUID finds
-// nothing, exactly like an unknown one.
+// lookupError and dbError map driver errors to the domain's kinds, saying what was being done.
 func lookupError(err error, format string, args ...any) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "22P02" {
-		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), bot.ErrNotFound)
-	}
-	return dbError(err, format, args...)
+	return kinds.Lookup(err, fmt.Sprintf(format, args...))
 }
 
-// dbError turns a driver error into the domain's error kinds, with what was being done.
 func dbError(err error, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, bot.ErrNotFound)
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505": // unique_violation
-			return fmt.Errorf("%s: %s: %w", what, conflictDetail(pgErr), bot.ErrConflict)
-		case "23503": // foreign_key_violation: what the row refers to is not there
-			return fmt.Errorf("%s: the conversation does not exist: %w", what, bot.ErrNotFound)
-		case "40001", "40P01": // serialization failure, deadlock
-			return fmt.Errorf("%s: a concurrent change got in the way, try again: %w", what, bot.ErrConflict)
-		case "23514", "23502", "22021", "22P02", "22P05", "54000":
-			// A failed CHECK or NOT NULL, bad encoding, a malformed value, a value too large.
-			return fmt.Errorf("%s: %s: %w", what, pgErr.Message, bot.ErrInvalid)
-		}
-	}
-	return fmt.Errorf("%s: %w", what, err)
+	return kinds.Wrap(err, fmt.Sprintf(format, args...))
 }
 
-func conflictDetail(pgErr *pgconn.PgError) string {
-	switch pgErr.ConstraintName {
-	case "conversations_pkey":
-		return "a conversation with this id exists"
-	case "conversations_token_hash_key":
-		return "the conversation token is already used"
-	}
-	return pgErr.Message
+var kinds = postgres.Kinds{
+	NotFound: bot.ErrNotFound, Conflict: bot.ErrConflict, Invalid: bot.ErrInvalid,
+	Constraints: map[string]string{
+		"conversations_pkey":           "a conversation with this id exists",
+		"conversations_token_hash_key": "the conversation token is already used",
+	},
+	MissingRef: "the conversation does not exist",
 }
 
 // ticketError gives an error of the ticket store the bot's kind as well, keeping its message.

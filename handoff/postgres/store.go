@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/faqbot/faqbot/handoff"
+	"github.com/faqbot/faqbot/internal/postgres"
 )
 
 var _ handoff.Store = (*Store)(nil)
@@ -222,44 +222,20 @@ func (s *Store) Events(ctx context.Context, number string) ([]handoff.Event, err
 // now is the stores' clock: UTC, in the microseconds PostgreSQL keeps.
 func now() time.Time { return clock(time.Now()) }
 
-// lookupError is dbError for reads by a key the caller typed: a malformed UUID finds nothing.
+// lookupError and dbError map driver errors to the domain's kinds, saying what was being done.
 func lookupError(err error, format string, args ...any) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "22P02" {
-		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), handoff.ErrNotFound)
-	}
-	return dbError(err, format, args...)
+	return kinds.Lookup(err, fmt.Sprintf(format, args...))
 }
 
-// dbError turns a driver error into the domain's error kinds, with what was being done.
 func dbError(err error, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, handoff.ErrNotFound)
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505": // unique_violation
-			return fmt.Errorf("%s: %s: %w", what, conflictDetail(pgErr), handoff.ErrConflict)
-		case "23503": // foreign_key_violation: the conversation is not there
-			return fmt.Errorf("%s: the conversation does not exist: %w", what, handoff.ErrNotFound)
-		case "40001", "40P01": // serialization failure, deadlock
-			return fmt.Errorf("%s: a concurrent change got in the way, try again: %w", what, handoff.ErrConflict)
-		case "23514", "23502", "22021", "22P02", "22P05", "54000":
-			// A failed CHECK or NOT NULL, bad encoding, a malformed value, a value too large.
-			return fmt.Errorf("%s: %s: %w", what, pgErr.Message, handoff.ErrInvalid)
-		}
-	}
-	return fmt.Errorf("%s: %w", what, err)
+	return kinds.Wrap(err, fmt.Sprintf(format, args...))
 }
 
-func conflictDetail(pgErr *pgconn.PgError) string {
-	switch pgErr.ConstraintName {
-	case "tickets_number_key":
-		return "the ticket number is already used"
-	case "tickets_one_open_idx":
-		return "the conversation already has an open ticket"
-	}
-	return pgErr.Message
+var kinds = postgres.Kinds{
+	NotFound: handoff.ErrNotFound, Conflict: handoff.ErrConflict, Invalid: handoff.ErrInvalid,
+	Constraints: map[string]string{
+		"tickets_number_key":   "the ticket number is already used",
+		"tickets_one_open_idx": "the conversation already has an open ticket",
+	},
+	MissingRef: "the conversation does not exist",
 }
