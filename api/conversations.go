@@ -36,6 +36,7 @@ func (s *Server) userRoutes(v1 *echo.Group, timeout echo.MiddlewareFunc) {
 	v1.GET("/conversations/:id/events", h.events, s.requireEndUser)
 	v1.POST("/conversations/:id/handoff", h.handoff, timeout, s.requireEndUser)
 	(&userTicketsHandler{bot: s.bot}).routes(v1, timeout, s.requireUserOrStaff)
+	(&ratingsHandler{bot: s.bot}).routes(v1, timeout, s.requireEndUser)
 	(&chatCompletionsHandler{conversationsHandler: h}).routes(v1, s.requireEndUser)
 }
 

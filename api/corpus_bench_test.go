@@ -36,18 +36,34 @@ var benchTopics = []benchTopic{
 		[]string{"反馈", "隐私设置", "数据导出", "社区规则"}},
 }
 
+// Feature names are the long tail that tells otherwise alike questions apart, as the many
+// features of a large app do ("change the payout in Creator Fund" is not the same article as
+// "change the payout in Shop Wallet"); 24 x 24 of them per language.
 var (
+	benchEnFeature = [2][]string{
+		{"Quick", "Smart", "Family", "Creator", "Live", "Studio", "Pro", "Kids", "Travel", "Music", "Shop", "Gaming",
+			"Campus", "Fitness", "Food", "Photo", "Event", "Partner", "Brand", "Local", "Night", "Story", "Club", "Pocket"},
+		{"Hub", "Pass", "Center", "Mode", "Space", "Board", "Lab", "Market", "Circle", "Corner", "Channel", "Plan",
+			"Fund", "Desk", "Zone", "Room", "Wallet", "Link", "Point", "Box", "Garden", "Stage", "Path", "Spot"},
+	}
+	benchZhFeature = [2][]string{
+		{"快捷", "智能", "亲子", "创作", "直播", "影棚", "专业", "少儿", "旅行", "音乐", "好物", "游戏",
+			"校园", "健身", "美食", "摄影", "活动", "伙伴", "品牌", "同城", "夜间", "故事", "社团", "口袋"},
+		{"中心", "通行证", "广场", "模式", "空间", "看板", "实验室", "集市", "圈子", "角落", "频道", "计划",
+			"基金", "工作台", "专区", "小屋", "钱包", "链接", "站点", "盒子", "花园", "舞台", "路线", "地图"},
+	}
+
 	benchEnVerbs = []string{"change", "reset", "remove", "restore", "link", "turn off", "turn on", "find",
 		"edit", "download", "share", "hide", "renew", "cancel", "move"}
 	benchEnWhere = []string{"on Android", "on iOS", "on the website", "after an update", "on a new phone",
 		"abroad", "on a tablet"}
 	benchEnAsk = []string{
-		"How do I %[1]s my %[2]s?",
-		"How can I %[1]s the %[2]s %[3]s?",
-		"Why can't I %[1]s my %[2]s %[3]s?",
-		"Where do I %[1]s my %[2]s?",
-		"Can I %[1]s a %[2]s %[3]s?",
-		"What happens if I %[1]s my %[2]s?",
+		"How do I %[1]s my %[2]s in %[4]s?",
+		"How can I %[1]s the %[2]s in %[4]s %[3]s?",
+		"Why can't I %[1]s my %[2]s in %[4]s %[3]s?",
+		"Where do I %[1]s my %[2]s for %[4]s?",
+		"Can I %[1]s a %[2]s in %[4]s %[3]s?",
+		"What happens to %[4]s if I %[1]s my %[2]s?",
 	}
 	benchEnScreens = []string{"Profile", "Settings", "Wallet", "Creator Tools", "Live Studio", "Promote"}
 	benchEnTails   = []string{
@@ -62,12 +78,12 @@ var (
 		"分享", "隐藏", "续费", "取消", "转移"}
 	benchZhWhere = []string{"在安卓上", "在苹果手机上", "在网页版", "升级后", "换新手机后", "在国外", "在平板上"}
 	benchZhAsk   = []string{
-		"怎么%[1]s%[2]s",
-		"%[3]s如何%[1]s%[2]s",
-		"为什么%[3]s%[1]s不了%[2]s",
-		"在哪里%[1]s%[2]s",
-		"%[3]s可以%[1]s%[2]s吗",
-		"%[1]s%[2]s会怎样",
+		"%[4]s里怎么%[1]s%[2]s",
+		"%[3]s如何在%[4]s%[1]s%[2]s",
+		"为什么%[3]s在%[4]s%[1]s不了%[2]s",
+		"%[4]s在哪里%[1]s%[2]s",
+		"%[3]s可以在%[4]s%[1]s%[2]s吗",
+		"%[1]s%[2]s会影响%[4]s吗",
 	}
 	benchZhScreens = []string{"我", "设置", "钱包", "创作工具", "直播工作台", "推广"}
 	benchZhTails   = []string{
@@ -114,12 +130,18 @@ func (c *benchCorpus) article(i int) knowledge.Article {
 		verbs, objects, where, asks, screens, tails = benchZhVerbs, t.zh, benchZhWhere, benchZhAsk, benchZhScreens, benchZhTails
 	}
 	verb, object := c.head(verbs), c.head(objects)
-	ask := func() string { return fmt.Sprintf(c.any(asks), verb, object, c.any(where)) }
+	var feature string
+	if zh {
+		feature = c.any(benchZhFeature[0]) + c.any(benchZhFeature[1])
+	} else {
+		feature = c.any(benchEnFeature[0]) + " " + c.any(benchEnFeature[1])
+	}
+	ask := func() string { return fmt.Sprintf(c.any(asks), verb, object, c.any(where), feature) }
 	var answer strings.Builder
 	if zh {
-		fmt.Fprintf(&answer, "打开「%s」，找到%s，选择%s并确认。", c.any(screens), object, verb)
+		fmt.Fprintf(&answer, "打开「%s」里的%s，找到%s，选择%s并确认。", c.any(screens), feature, object, verb)
 	} else {
-		fmt.Fprintf(&answer, "Open %s, find your %s, choose %s and confirm.", c.any(screens), object, verb)
+		fmt.Fprintf(&answer, "Open %s > %s, find your %s, choose %s and confirm.", c.any(screens), feature, object, verb)
 	}
 	for n := 1 + c.r.IntN(3); n > 0; n-- {
 		if !zh {

@@ -230,7 +230,8 @@ func chooseTurnTexts(b *testing.B, svc *knowledge.Service, gen *benchCorpus, art
 	mood := sentiment.NewLexicon()
 	threshold := bot.DefaultConfig().Threshold
 	var out []string
-	for tries := 0; len(out) < n && tries < 20*n; tries++ {
+	tries := 0
+	for ; len(out) < n && tries < 20*n; tries++ {
 		q := gen.question(articles)
 		m, err := mood.Analyze(ctx, q)
 		if err != nil {
@@ -248,8 +249,9 @@ func chooseTurnTexts(b *testing.B, svc *knowledge.Service, gen *benchCorpus, art
 		}
 	}
 	if len(out) < n/2 {
-		b.Fatalf("only %d of the generated questions are answerable; the corpus generator is off", len(out))
+		b.Fatalf("only %d of %d generated questions are answerable; the corpus generator is off", len(out), tries)
 	}
+	b.Logf("turn texts: %d answerable of %d generated questions", len(out), tries)
 	return out
 }
 
@@ -379,6 +381,16 @@ func (s *benchStack) searchStore(ctx context.Context, q knowledge.SearchQuery) e
 	hits, err := s.store.Search(ctx, q)
 	if err == nil && len(hits) == 0 {
 		err = fmt.Errorf("hybrid search: no hits")
+	}
+	return err
+}
+
+// searchService is the search in process: embedding, the hybrid statement and the rerank,
+// without HTTP, authentication and JSON.
+func (s *benchStack) searchService(ctx context.Context, q string) error {
+	res, err := s.knowledge.Search(ctx, knowledge.SearchRequest{Query: q, TopK: 10})
+	if err == nil && len(res.Candidates) == 0 {
+		err = fmt.Errorf("service search %q: no candidates", q)
 	}
 	return err
 }

@@ -27,5 +27,5 @@ func TestOpenAPIDescribesTheUserRoutes(t *testing.T) {
 			assert.Contains(t, item, strings.ToLower(method), "%s %s", method, path)
 		}
 	}
-	assert.Equal(t, 7, n, "the end users' routes are registered")
+	assert.Equal(t, 8, n, "the end users' routes are registered")
 }

@@ -348,3 +348,15 @@ func TestClassifierRefinesTheMood(t *testing.T) {
 	require.NotNil(t, msgs[0].Sentiment)
 	assert.Equal(t, "angry", msgs[0].Sentiment.Label, "the stored mood is the classifier's")
 }
+
+func TestHumanStateWithoutOpenTicketFallsBackToTheBot(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	c := f.start(t, "orphan")
+	require.NoError(t, f.store.SetState(ctx, c.ID, bot.StateAgent))
+	c.State = bot.StateAgent
+	r, err := f.engine.Handle(ctx, c, "How do I delete my account?", "", nil)
+	require.NoError(t, err)
+	assert.Equal(t, bot.DecisionAnswer, r.Decision, "nobody owned the chat, so the bot answers")
+	assert.Equal(t, bot.StateBot, r.State)
+}

@@ -93,7 +93,16 @@ func (e *Engine) continueTurn(ctx context.Context, conv Conversation, user Messa
 		}
 	}
 	if conv.State == StateQueued || conv.State == StateAgent {
-		return t.toHuman(ctx)
+		ticket, err := e.tickets.OpenTicketFor(ctx, conv.ID)
+		if err == nil {
+			return t.toHuman(ctx, ticket)
+		}
+		if !errors.Is(err, handoff.ErrNotFound) {
+			return Reply{}, err
+		}
+		// The state says a human owns the chat but no ticket is open (a resolve that did not
+		// finish writing the conversation): the bot takes the message rather than nobody.
+		e.log.Warn("conversation has no open ticket; the bot answers", "conversation", conv.ID, "state", conv.State)
 	}
 	return t.toBot(ctx, onDelta)
 }
@@ -171,20 +180,13 @@ type turn struct {
 
 // toHuman handles a message while a ticket is open: the bot does not answer; while the ticket
 // waits, it tells the user their place, and a renewed call for a human raises the priority.
-func (t *turn) toHuman(ctx context.Context) (Reply, error) {
+func (t *turn) toHuman(ctx context.Context, ticket handoff.Ticket) (Reply, error) {
 	e := t.e
-	ticket, err := e.tickets.OpenTicketFor(ctx, t.conv.ID)
-	if err != nil && !errors.Is(err, handoff.ErrNotFound) {
-		return Reply{}, err
-	}
 	out := &Outcome{ConversationID: t.conv.ID, State: t.conv.State, LowStreak: t.conv.LowStreak,
 		HumanAsks: t.conv.HumanAsks, Language: t.lang, UserMessageID: t.user.ID, UserSentiment: t.refinedMood}
-	reply := Reply{User: t.user, Decision: DecisionQueued, State: t.conv.State}
-	if err == nil {
-		ref := ticket.Ref()
-		reply.Ticket = &ref
-	}
-	if t.conv.State == StateAgent || err != nil {
+	ref := ticket.Ref()
+	reply := Reply{User: t.user, Decision: DecisionQueued, State: t.conv.State, Ticket: &ref}
+	if t.conv.State == StateAgent {
 		reply.Reason = "an agent is handling this conversation"
 		if err := e.store.FinishTurn(ctx, out); err != nil {
 			return Reply{}, err
@@ -195,7 +197,7 @@ func (t *turn) toHuman(ctx context.Context) (Reply, error) {
 	var extra string
 	if humanRequest.match(t.user.Text) != "" || t.mood.Label == sentiment.LabelAngry {
 		out.HumanAsks++
-		if out.HumanAsks >= 1 && ticket.Priority > handoff.P1 {
+		if ticket.Priority > handoff.P1 {
 			sla := e.cfg.Policy.SLA[ticket.Priority-1]
 			due := minTime(ticket.DueAt, e.now().Add(sla))
 			if raised, err := e.tickets.Escalate(ctx, ticket.Number, due, "the user asked for a human again while waiting"); err == nil {

@@ -98,6 +98,7 @@ type Ticket struct {
 	DueAt          time.Time // first response is due by then (SLA)
 	AssignedTo     string
 	UpdatedAt      time.Time
+	ResolvedAt     time.Time // zero until an agent resolves the ticket
 }
 
 // Ref is what a user sees of a ticket.
@@ -140,6 +141,17 @@ type Store interface {
 	Escalate(ctx context.Context, number string, dueAt time.Time, reason string) (Ticket, error)
 	// Events returns the ticket's history, oldest first.
 	Events(ctx context.Context, number string) ([]Event, error)
+	// Resolve moves a queued or assigned ticket to resolved, sets ResolvedAt and records the
+	// event under actor. A resolved or closed ticket is ErrAlreadyResolved (an ErrConflict).
+	Resolve(ctx context.Context, number, actor string) (Ticket, error)
+	// Rate stores the owner's rating of a resolved ticket, closes the ticket and records the
+	// event, all at once. Another owner's ticket is ErrNotFound, exactly like an unknown one;
+	// a ticket not resolved yet is ErrNotResolved, a second rating ErrAlreadyRated (both
+	// ErrConflict); a bad score or comment is ErrInvalid naming the field. Of concurrent
+	// ratings of one ticket, exactly one succeeds.
+	Rate(ctx context.Context, number, ownerID string, score int, comment string) (Rating, error)
+	// Rating returns the ticket's rating; a ticket without one is ErrNotFound.
+	Rating(ctx context.Context, number string) (Rating, error)
 }
 
 // EventKind names what happened to a ticket.
@@ -148,13 +160,20 @@ type EventKind string
 const (
 	EventCreated   EventKind = "created"
 	EventEscalated EventKind = "escalated"
+	EventResolved  EventKind = "resolved"
+	EventRated     EventKind = "rated"
 )
 
 // ActorBot is the actor of what the bot does to a ticket; agents act under their names.
 const ActorBot = "bot"
 
+// ActorUser is the actor of what the ticket's owner does (rating it); the ticket names the
+// owner already, and the history an agent reads should not repeat a host app's user id.
+const ActorUser = "user"
+
 // Event is one entry of a ticket's history. Detail holds the facts of the kind, as strings
-// (for EventCreated: trigger, priority, queue, reason; for EventEscalated: from, to, reason).
+// (for EventCreated: trigger, priority, queue, reason; for EventEscalated: from, to, reason;
+// for EventResolved: from, the status it left; for EventRated: score).
 type Event struct {
 	ID       int64
 	TicketID int64

@@ -9,9 +9,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/faqbot/faqbot/bot"
-	"github.com/faqbot/faqbot/bot/sentiment"
 	botmemory "github.com/faqbot/faqbot/bot/memory"
 	botpg "github.com/faqbot/faqbot/bot/postgres"
+	"github.com/faqbot/faqbot/bot/sentiment"
 	"github.com/faqbot/faqbot/handoff"
 	handoffmemory "github.com/faqbot/faqbot/handoff/memory"
 	handoffpg "github.com/faqbot/faqbot/handoff/postgres"

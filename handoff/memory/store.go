@@ -29,6 +29,7 @@ type Store struct {
 type record struct {
 	ticket handoff.Ticket
 	events []handoff.Event
+	rating *handoff.Rating // the owner's, once rated
 }
 
 // New returns an empty store.
@@ -192,8 +193,12 @@ func (s *Store) lookup(number string) (*record, bool) {
 
 // event numbers events across tickets, as the PostgreSQL identity column does.
 func (s *Store) event(ticketID int64, at time.Time, kind handoff.EventKind, detail map[string]string) handoff.Event {
+	return s.eventBy(handoff.ActorBot, ticketID, at, kind, detail)
+}
+
+func (s *Store) eventBy(actor string, ticketID int64, at time.Time, kind handoff.EventKind, detail map[string]string) handoff.Event {
 	s.eventID++
-	return handoff.Event{ID: s.eventID, TicketID: ticketID, At: at, Actor: handoff.ActorBot, Kind: kind, Detail: detail}
+	return handoff.Event{ID: s.eventID, TicketID: ticketID, At: at, Actor: actor, Kind: kind, Detail: detail}
 }
 
 func createdDetail(t handoff.Ticket) map[string]string {
@@ -222,6 +227,9 @@ func normalize(t *handoff.Ticket) {
 		t.UpdatedAt = t.CreatedAt
 	}
 	t.CreatedAt, t.UpdatedAt, t.DueAt = clock(t.CreatedAt), clock(t.UpdatedAt), clock(t.DueAt)
+	if !t.ResolvedAt.IsZero() {
+		t.ResolvedAt = clock(t.ResolvedAt)
+	}
 }
 
 // now is the stores' clock: UTC, in the microseconds PostgreSQL keeps.

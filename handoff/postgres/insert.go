@@ -14,8 +14,8 @@ import (
 const insert = `WITH t AS (
 	INSERT INTO tickets (number, conversation_id, owner_id, status, priority, queue, category,
 		trigger, reason, question, summary, sentiment_trail, candidates, language, created_at,
-		due_at, assigned_to, updated_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		due_at, assigned_to, updated_at, resolved_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $21)
 	RETURNING id
 ), e AS (
 	INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
@@ -49,6 +49,11 @@ func insertTicket(ctx context.Context, q querier, t *handoff.Ticket) error {
 		t.UpdatedAt = t.CreatedAt
 	}
 	t.CreatedAt, t.UpdatedAt, t.DueAt = clock(t.CreatedAt), clock(t.UpdatedAt), clock(t.DueAt)
+	var resolvedAt *time.Time
+	if !t.ResolvedAt.IsZero() {
+		t.ResolvedAt = clock(t.ResolvedAt)
+		resolvedAt = &t.ResolvedAt
+	}
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -69,7 +74,7 @@ func insertTicket(ctx context.Context, q querier, t *handoff.Ticket) error {
 	var id int64
 	err = q.QueryRow(ctx, insert, t.Number, t.ConversationID, t.OwnerID, string(t.Status), int(t.Priority),
 		t.Queue, t.Category, string(t.Trigger), t.Reason, t.Question, t.Summary, trail, cands, t.Language,
-		t.CreatedAt, t.DueAt, t.AssignedTo, t.UpdatedAt, handoff.ActorBot, detail).Scan(&id)
+		t.CreatedAt, t.DueAt, t.AssignedTo, t.UpdatedAt, handoff.ActorBot, detail, resolvedAt).Scan(&id)
 	if err != nil {
 		return dbError(err, "insert ticket %s", t.Number)
 	}

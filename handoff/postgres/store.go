@@ -32,7 +32,7 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 // columns is the select list ticketRow scans by name, in table order.
 var columns = []string{"id", "number", "conversation_id", "owner_id", "status", "priority", "queue",
 	"category", "trigger", "reason", "question", "summary", "sentiment_trail", "candidates", "language",
-	"created_at", "due_at", "assigned_to", "updated_at"}
+	"created_at", "due_at", "assigned_to", "updated_at", "resolved_at"}
 
 // ticketColumns is columns for a SELECT; conversation_id is read as text.
 var ticketColumns = selectList("")
@@ -68,6 +68,7 @@ type ticketRow struct {
 	DueAt          time.Time                `db:"due_at"`
 	AssignedTo     string                   `db:"assigned_to"`
 	UpdatedAt      time.Time                `db:"updated_at"`
+	ResolvedAt     *time.Time               `db:"resolved_at"`
 }
 
 func (r ticketRow) ticket() handoff.Ticket {
@@ -96,7 +97,15 @@ func (r ticketRow) ticket() handoff.Ticket {
 		DueAt:          r.DueAt.UTC(),
 		AssignedTo:     r.AssignedTo,
 		UpdatedAt:      r.UpdatedAt.UTC(),
+		ResolvedAt:     utcOrZero(r.ResolvedAt),
 	}
+}
+
+func utcOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 func oneTicket(rows pgx.Rows) (handoff.Ticket, error) {

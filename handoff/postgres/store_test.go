@@ -119,3 +119,26 @@ func TestQueueIndexServesTheLine(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, strings.Join(plan, "\n"), "tickets_queued_idx")
 }
+
+// TestRatingsKeyedByTicket checks the schema's own guarantee, beneath the store's check: a
+// ticket has one rating row, whoever writes it.
+func TestRatingsKeyedByTicket(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	store := postgres.New(pool)
+	tk := newQueued(conversations(pool)(t, "owner"), "general", handoff.P3, time.Now())
+	require.NoError(t, store.InsertTicket(ctx, tk))
+	_, err := store.Resolve(ctx, tk.Number, "agent")
+	require.NoError(t, err)
+	const rate = "INSERT INTO ratings (ticket_id, score, comment, created_at) VALUES ($1, $2, '', now())"
+	_, err = pool.Exec(ctx, rate, tk.ID, 5)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, rate, tk.ID, 1)
+	assert.ErrorContains(t, err, "ratings_pkey")
+	_, err = pool.Exec(ctx, rate, tk.ID+1000, 0)
+	assert.ErrorContains(t, err, "violates", "scores outside 1..5 and unknown tickets are refused")
+
+	_, err = store.Rate(ctx, tk.Number, "owner", 3, "")
+	// The ticket is still resolved, so the store's check passes and the key refuses the row.
+	assert.ErrorIs(t, err, handoff.ErrAlreadyRated, "the key's refusal reads like the check's")
+}

@@ -48,6 +48,16 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"EscalateOnlyQueued", testEscalateNotQueued},
 		{"EscalateRejectsBadInput", testEscalateInvalid},
 		{"CreationEvent", testCreationEvent},
+		{"ResolveOpenTickets", testResolve},
+		{"ResolveTwiceConflicts", testResolveTwice},
+		{"ResolveRejectsBadActor", testResolveInvalid},
+		{"ResolvedAtRoundTrips", testResolvedAtRoundTrip},
+		{"RateClosesTheTicket", testRate},
+		{"RateOnlyTheOwnersTicket", testRateOwner},
+		{"RateOnlyResolved", testRateNotResolved},
+		{"RateOnce", testRateOnce},
+		{"RateRejectsBadInput", testRateInvalid},
+		{"ConcurrentRatingsOneWins", testConcurrentRatings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,7 +122,10 @@ func assertSameTicket(t *testing.T, want, got handoff.Ticket, msgAndArgs ...any)
 	for _, p := range []struct {
 		name      string
 		want, got time.Time
-	}{{"created_at", want.CreatedAt, got.CreatedAt}, {"due_at", want.DueAt, got.DueAt}, {"updated_at", want.UpdatedAt, got.UpdatedAt}} {
+	}{
+		{"created_at", want.CreatedAt, got.CreatedAt}, {"due_at", want.DueAt, got.DueAt},
+		{"updated_at", want.UpdatedAt, got.UpdatedAt}, {"resolved_at", want.ResolvedAt, got.ResolvedAt},
+	} {
 		assert.True(t, p.want.Equal(p.got), "%s: want %v, got %v", p.name, p.want, p.got)
 	}
 	assert.Equal(t, plain(want), plain(got), msgAndArgs...)
@@ -121,7 +134,7 @@ func assertSameTicket(t *testing.T, want, got handoff.Ticket, msgAndArgs ...any)
 // plain drops the times (compared by instant) and reads nil lists as empty ones
 // (EmptyListsComeBackEmpty checks what the stores return).
 func plain(t handoff.Ticket) handoff.Ticket {
-	t.CreatedAt, t.DueAt, t.UpdatedAt = time.Time{}, time.Time{}, time.Time{}
+	t.CreatedAt, t.DueAt, t.UpdatedAt, t.ResolvedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	if t.SentimentTrail == nil {
 		t.SentimentTrail = []handoff.SentimentPoint{}
 	}

@@ -196,6 +196,9 @@ func testNotFound(t *testing.T, h Harness) {
 			_, err := h.Store.Escalate(ctx, "ZZZZ-ZZZZ", base, "asked again")
 			return err
 		},
+		"resolve": func() error { _, err := h.Store.Resolve(ctx, "ZZZZ-ZZZZ", "agent-1"); return err },
+		"rate":    func() error { _, err := h.Store.Rate(ctx, "ZZZZ-ZZZZ", "u-nf", 5, ""); return err },
+		"rating":  func() error { _, err := h.Store.Rating(ctx, "ZZZZ-ZZZZ"); return err },
 	}
 	for name, call := range checks {
 		assert.ErrorIs(t, call(), handoff.ErrNotFound, name)
