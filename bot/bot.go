@@ -124,7 +124,7 @@ type Turn struct {
 type Outcome struct {
 	ConversationID string
 	Reply          *Message // nil when an agent owns the conversation: the bot stays silent
-	State          State
+	State          State    // "" keeps the stored state (a concurrent claim or resolve wins)
 	LowStreak      int
 	HumanAsks      int
 	Language       string
@@ -254,7 +254,7 @@ func (k TurnKey) Validate() error {
 // Validate checks an outcome, its reply and its ticket before anything is written.
 func (o *Outcome) Validate() error {
 	switch {
-	case !validState(o.State):
+	case o.State != "" && !validState(o.State):
 		return invalid("outcome", "state", fmt.Sprintf("unknown state %q", o.State))
 	case o.LowStreak < 0 || o.HumanAsks < 0:
 		return invalid("outcome", "low_streak", "counters cannot be negative")

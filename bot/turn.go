@@ -182,7 +182,8 @@ type turn struct {
 // waits, it tells the user their place, and a renewed call for a human raises the priority.
 func (t *turn) toHuman(ctx context.Context, ticket handoff.Ticket) (Reply, error) {
 	e := t.e
-	out := &Outcome{ConversationID: t.conv.ID, State: t.conv.State, LowStreak: t.conv.LowStreak,
+	// State stays empty: an agent may claim or resolve the ticket while this message is handled.
+	out := &Outcome{ConversationID: t.conv.ID, LowStreak: t.conv.LowStreak,
 		HumanAsks: t.conv.HumanAsks, Language: t.lang, UserMessageID: t.user.ID, UserSentiment: t.refinedMood}
 	ref := ticket.Ref()
 	reply := Reply{User: t.user, Decision: DecisionQueued, State: t.conv.State, Ticket: &ref}

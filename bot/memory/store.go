@@ -203,7 +203,10 @@ func (s *Store) FinishTurn(ctx context.Context, o *bot.Outcome) error {
 		}
 	}
 	c := &cv.c
-	c.State, c.LowStreak, c.HumanAsks, c.UpdatedAt = o.State, o.LowStreak, o.HumanAsks, now
+	if o.State != "" {
+		c.State = o.State
+	}
+	c.LowStreak, c.HumanAsks, c.UpdatedAt = o.LowStreak, o.HumanAsks, now
 	if o.Language != "" {
 		c.Language = o.Language
 	}

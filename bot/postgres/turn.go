@@ -138,7 +138,7 @@ func (s *Store) AppendMessage(ctx context.Context, msg *bot.Message) error {
 const finish = `WITH bump AS (
 	UPDATE conversations
 	SET last_seq = last_seq + CASE WHEN $15::boolean THEN 1 ELSE 0 END,
-		state = $16, low_streak = $17, human_asks = $18,
+		state = CASE WHEN $16::text = '' THEN state ELSE $16::text END, low_streak = $17, human_asks = $18,
 		language = CASE WHEN $19::text = '' THEN language ELSE $19::text END,
 		updated_at = $2
 	WHERE id = $1 AND ($14::bigint = 0 OR EXISTS (

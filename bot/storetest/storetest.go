@@ -53,6 +53,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"BeginTurnRejectsInvalid", testBeginInvalid},
 		{"FinishTurnWritesEverything", testFinishTurn},
 		{"FinishTurnWithoutReply", testFinishWithoutReply},
+		{"FinishTurnKeepsState", testFinishKeepsState},
 		{"FinishTurnWithTicket", testFinishWithTicket},
 		{"FinishTurnIsAllOrNothing", testFinishAtomic},
 		{"FinishTurnRejects", testFinishRejects},

@@ -188,6 +188,21 @@ func testFinishWithoutReply(t *testing.T, h Harness) {
 	assert.Equal(t, int64(2), next.Seq)
 }
 
+// testFinishKeepsState: an outcome without a state leaves the stored one, so a message handled
+// while an agent claims or resolves the ticket cannot undo that change.
+func testFinishKeepsState(t *testing.T, h Harness) {
+	ctx := ctxFor(t)
+	c := newConversation(t, h.Store, "u")
+	require.NoError(t, h.Store.SetState(ctx, c.ID, bot.StateQueued))
+	user := begin(t, h.Store, c.ID, "still waiting", "")
+	require.NoError(t, h.Store.SetState(ctx, c.ID, bot.StateResolved)) // an agent resolves meanwhile
+	require.NoError(t, h.Store.FinishTurn(ctx, &bot.Outcome{ConversationID: c.ID, HumanAsks: 2, UserMessageID: user.ID}))
+	got, err := h.Store.Conversation(ctx, c.ID, "u")
+	require.NoError(t, err)
+	assert.Equal(t, bot.StateResolved, got.State)
+	assert.Equal(t, 2, got.HumanAsks, "the rest of the outcome is written")
+}
+
 // handoffTicket is the ticket the policy opens when the user asks for a human.
 func handoffTicket(c bot.Conversation) *handoff.Ticket {
 	tk := handoff.DefaultPolicy().Open(handoff.OpenRequest{
