@@ -19,13 +19,14 @@ RUN --mount=type=cache,target=/go/pkg/mod \
 
 # distroless/static carries CA certificates (for https LLM endpoints and managed Postgres) and
 # time zone data, and the :nonroot tag runs as uid/gid 65532. It has no shell, no package
-# manager and no curl: nothing for an intruder to use, and nothing a HEALTHCHECK could run.
-# Health is therefore probed from outside: GET /healthz (liveness) and GET /readyz (readiness)
-# from the orchestrator (Kubernetes probes, a load balancer, or compose's depends_on logic).
+# manager and no curl: nothing for an intruder to use. The health check is the binary itself.
+# Orchestrators can also probe GET /healthz (liveness) and GET /readyz (readiness) directly.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/faqbot /usr/local/bin/faqbot
 USER nonroot:nonroot
 # faqbot listens on :8080 unless FAQBOT_ADDR says otherwise.
 EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["/usr/local/bin/faqbot", "healthcheck"]
 # No arguments: serve. Other subcommands run as `docker run IMAGE migrate` etc.
 ENTRYPOINT ["/usr/local/bin/faqbot"]

@@ -6,6 +6,7 @@
 //	faqbot reindex            re-embed every article after an embedding model change
 //	faqbot eval               retrieval quality on labeled sets
 //	faqbot token create --role editor|agent --name NAME
+//	faqbot healthcheck        ask the local server's /healthz (container health checks)
 package main
 
 import (
@@ -41,6 +42,7 @@ Usage:
                                 retrieval quality on labeled sets
   faqbot token create --role editor|agent [--name NAME]
                                 mint an API token (printed once)
+  faqbot healthcheck            exit 0 when the local server answers /healthz
 
 Every command takes the configuration flags; run "faqbot serve -h" to list them.
 `
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runEval(ctx, args, getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, args, getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
 		return nil

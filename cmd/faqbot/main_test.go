@@ -109,6 +109,9 @@ func TestDemoModeServesTheDemoKnowledgeBase(t *testing.T) {
 
 	status, _ := s.do(t, "GET", "/healthz", "", "", "")
 	assert.Equal(t, http.StatusOK, status)
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"healthcheck", "--addr", strings.TrimPrefix(s.base, "http://")}, envOf(nil), &out, io.Discard))
+	assert.Equal(t, "ok\n", out.String())
 	status, _ = s.do(t, "GET", "/readyz", "", "", "")
 	assert.Equal(t, http.StatusOK, status)
 
@@ -123,6 +126,8 @@ func TestDemoModeServesTheDemoKnowledgeBase(t *testing.T) {
 		assert.Contains(t, []any{"zh", "en"}, res["language"])
 	}
 	require.NoError(t, s.stop())
+	err := run(context.Background(), []string{"healthcheck", "--addr", strings.TrimPrefix(s.base, "http://")}, envOf(nil), io.Discard, io.Discard)
+	assert.Error(t, err, "a stopped server is unhealthy")
 }
 
 func TestPostgresModePersistsAndRefusesAnotherModel(t *testing.T) {
