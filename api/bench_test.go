@@ -15,8 +15,10 @@ import (
 // the commands and the targets. Per corpus size (FAQBOT_BENCH_ARTICLES, default 10000):
 //
 //   - search: POST /v1/search (editor token, top 10) against the bare top-10 pgvector query
-//     on the same chunks table. Each iteration runs one of each, alternating which goes first,
-//     so background load hits both alike; ns/op is the pair.
+//     on the same chunks table; to show where the time goes, also the hybrid statement alone
+//     (Store.Search with the query the service sent) and the service's search in process.
+//     Each iteration runs one of each, rotating which goes first, so that background load
+//     falls on all alike; ns/op is the four together.
 //   - turn: POST /v1/conversations/{id}/messages (user token, extractive answers) against the
 //     bare SQL of a turn: the very search statement the service ran for that text, then one
 //     transaction writing the user's message and the reply. Interleaved as above.
@@ -61,8 +63,8 @@ func benchRound(i int, ops ...func() error) error {
 	return nil
 }
 
-// timed wraps op to append its duration to into when it succeeds.
-func timed(into *benchLatencies, op func() error) func() error {
+// benchTimed wraps op to append its duration to into when it succeeds.
+func benchTimed(into *benchLatencies, op func() error) func() error {
 	return func() error {
 		start := time.Now()
 		if err := op(); err != nil {
@@ -73,8 +75,8 @@ func timed(into *benchLatencies, op func() error) func() error {
 	}
 }
 
-// reportPair reports p50 and p99 of both sides and their ratios; it returns the HTTP p50.
-func reportPair(b *testing.B, httpLat, sqlLat benchLatencies) float64 {
+// benchReportPair reports p50 and p99 of both sides and their ratios; it returns the HTTP p50.
+func benchReportPair(b *testing.B, httpLat, sqlLat benchLatencies) float64 {
 	hp50, hp99 := httpLat.pct(0.50), httpLat.pct(0.99)
 	sp50, sp99 := sqlLat.pct(0.50), sqlLat.pct(0.99)
 	b.ReportMetric(hp50, "http-p50-µs")
@@ -99,10 +101,10 @@ func benchSearch(b *testing.B, s *benchStack) float64 {
 	for i := range b.N {
 		k := i % len(s.questions)
 		err := benchRound(i,
-			timed(&httpLat, func() error { return s.searchHTTP(ctx, s.questions[k]) }),
-			timed(&sqlLat, func() error { return s.searchSQL(ctx, s.vectors[k]) }),
-			timed(&storeLat, func() error { return s.searchStore(ctx, s.searchQueries[k]) }),
-			timed(&svcLat, func() error { return s.searchService(ctx, s.questions[k]) }))
+			benchTimed(&httpLat, func() error { return s.searchHTTP(ctx, s.questions[k]) }),
+			benchTimed(&sqlLat, func() error { return s.searchSQL(ctx, s.vectors[k]) }),
+			benchTimed(&storeLat, func() error { return s.searchStore(ctx, s.searchQueries[k]) }),
+			benchTimed(&svcLat, func() error { return s.searchService(ctx, s.questions[k]) }))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -111,7 +113,7 @@ func benchSearch(b *testing.B, s *benchStack) float64 {
 	// Where the time goes: the hybrid statement alone, and the service around it without HTTP.
 	b.ReportMetric(storeLat.pct(0.50), "hybrid-p50-µs")
 	b.ReportMetric(svcLat.pct(0.50), "service-p50-µs")
-	return reportPair(b, httpLat, sqlLat)
+	return benchReportPair(b, httpLat, sqlLat)
 }
 
 func benchTurn(b *testing.B, s *benchStack) {
@@ -129,20 +131,20 @@ func benchTurn(b *testing.B, s *benchStack) {
 			b.Fatal(err)
 		}
 		err = benchRound(i,
-			timed(&httpLat, func() error { return user.turn(ctx, conv, text) }),
-			timed(&sqlLat, func() error { return bare.turn(ctx, text) }))
+			benchTimed(&httpLat, func() error { return user.turn(ctx, conv, text) }),
+			benchTimed(&sqlLat, func() error { return bare.turn(ctx, text) }))
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.StopTimer()
-	reportPair(b, httpLat, sqlLat)
-	reportAnswered(b, user.replies)
+	benchReportPair(b, httpLat, sqlLat)
+	benchReportAnswered(b, user.replies)
 }
 
-// reportAnswered reports the share of turns the bot answered; the rest asked back or handed
+// benchReportAnswered reports the share of turns the bot answered; the rest asked back or handed
 // over, which take other paths.
-func reportAnswered(b *testing.B, replies map[string]int) {
+func benchReportAnswered(b *testing.B, replies map[string]int) {
 	total := 0
 	for _, n := range replies {
 		total += n
@@ -211,14 +213,14 @@ func benchClients(b *testing.B, s *benchStack, clients int) {
 	b.ReportMetric(httpRate/sqlRate, "rate-ratio")
 	b.ReportMetric(float64(httpSide.errs), "http-errors")
 	b.ReportMetric(float64(sqlSide.errs), "sql-errors")
-	reportPair(b, httpSide.lat, sqlSide.lat)
+	benchReportPair(b, httpSide.lat, sqlSide.lat)
 	replies := map[string]int{}
 	for _, u := range users {
 		for d, n := range u.replies {
 			replies[d] += n
 		}
 	}
-	reportAnswered(b, replies)
+	benchReportAnswered(b, replies)
 }
 
 func benchStream(b *testing.B, s *benchStack) {

@@ -118,7 +118,7 @@ type benchStack struct {
 	vectors   [][]float32
 	// searchQueries are the statements the service sent for questions (see warmSearch).
 	searchQueries []knowledge.SearchQuery
-	// turnTexts are questions the bot answers (see chooseTurnTexts); turnQueries the search
+	// turnTexts are questions the bot answers (see benchTurnTexts); turnQueries the search
 	// statement each of them made during the warm-up.
 	turnTexts   []string
 	turnQueries map[string]knowledge.SearchQuery
@@ -197,10 +197,15 @@ func (s *benchStack) load(b *testing.B) []knowledge.Article {
 	if len(rep.Failed) > 0 {
 		b.Fatalf("import: %d rows failed, first: %+v", len(rep.Failed), rep.Failed[0])
 	}
+	took := time.Since(start)
 	if _, err := s.pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("imported %d articles in %v", s.articles, time.Since(start).Round(time.Millisecond))
+	var chunks, published int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE published) FROM chunks").Scan(&chunks, &published); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("imported %d articles (%d chunks, %d of them published) in %v", s.articles, chunks, published, took.Round(time.Millisecond))
 	return articles
 }
 
@@ -217,14 +222,14 @@ func (s *benchStack) makeQuestions(b *testing.B, articles []knowledge.Article) {
 	if s.vectors, err = s.embedder.Embed(ctx, s.questions); err != nil {
 		b.Fatal(err)
 	}
-	s.turnTexts = chooseTurnTexts(b, s.knowledge, gen, articles, n)
+	s.turnTexts = benchTurnTexts(b, s.knowledge, gen, articles, n)
 }
 
-// chooseTurnTexts picks questions the bot answers: retrieval is confident and the mood is
+// benchTurnTexts picks questions the bot answers: retrieval is confident and the mood is
 // calm. Other turns take other paths (asking back writes the same rows; a handoff adds a
 // ticket and moves the conversation to the queue, after which the bot no longer retrieves),
 // and the targets are about the answering turn.
-func chooseTurnTexts(b *testing.B, svc *knowledge.Service, gen *benchCorpus, articles []knowledge.Article, n int) []string {
+func benchTurnTexts(b *testing.B, svc *knowledge.Service, gen *benchCorpus, articles []knowledge.Article, n int) []string {
 	b.Helper()
 	ctx := context.Background()
 	mood := sentiment.NewLexicon()
@@ -340,13 +345,13 @@ func (s *benchStack) searchHTTP(ctx context.Context, q string) error {
 	return nil
 }
 
-// vectorOnlySQL is the bare top-10 nearest-chunks query on the same table and index, with
+// benchVectorSQL is the bare top-10 nearest-chunks query on the same table and index, with
 // the ef_search every pooled connection has (internal/postgres.HNSWEfSearch).
-const vectorOnlySQL = `SELECT article_id, embedding <=> $1 AS dist FROM chunks
+const benchVectorSQL = `SELECT article_id, embedding <=> $1 AS dist FROM chunks
 	WHERE published ORDER BY embedding <=> $1 LIMIT 10`
 
 func (s *benchStack) searchSQL(ctx context.Context, v []float32) error {
-	rows, _ := s.pool.Query(ctx, vectorOnlySQL, pgvector.NewVector(v))
+	rows, _ := s.pool.Query(ctx, benchVectorSQL, pgvector.NewVector(v))
 	type nearest struct {
 		ArticleID int64   `db:"article_id"`
 		Dist      float64 `db:"dist"`
@@ -533,8 +538,8 @@ func (s *benchStack) newSQLChatter(b *testing.B, turns int) *benchSQLChatter {
 	return c
 }
 
-// appendSQL is the least a message needs: the next seq of its conversation, and the row.
-const appendSQL = `WITH bump AS (
+// benchAppendSQL is the least a message needs: the next seq of its conversation, and the row.
+const benchAppendSQL = `WITH bump AS (
 	UPDATE conversations SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1 RETURNING last_seq)
 INSERT INTO messages (conversation_id, seq, role, text, created_at)
 SELECT $1, last_seq, $2, $3, now() FROM bump`
@@ -566,7 +571,7 @@ func (c *benchSQLChatter) turn(ctx context.Context, text string) error {
 	}
 	return pgx.BeginFunc(ctx, c.s.pool, func(tx pgx.Tx) error {
 		for _, m := range [][2]string{{"user", text}, {"bot", hits[0].Article.Answer}} {
-			tag, err := tx.Exec(ctx, appendSQL, c.conv, m[0], m[1])
+			tag, err := tx.Exec(ctx, benchAppendSQL, c.conv, m[0], m[1])
 			if err != nil {
 				return err
 			}

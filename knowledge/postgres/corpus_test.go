@@ -101,6 +101,48 @@ var (
 	}
 )
 
+// Topics make an article specific, as real ones are (a feature, a plan, a payment method, a
+// region); amounts, ages and order numbers make questions tell apart further. Without them a
+// large corpus repeats the same few thousand questions hundreds of times, which no knowledge
+// base does and which no nearest-neighbour index handles well.
+var (
+	enTopics = []string{"with PayPal", "with Apple Pay", "via bank transfer", "in the Lite app", "on the Pro plan",
+		"for the Creator Fund", "in the Shop", "for Live Gifts", "in Business Suite", "with Family Pairing",
+		"in the EU", "in Brazil", "in Indonesia", "in Japan", "in Mexico", "for a teen account",
+		"as a verified creator", "on a shared device", "after a name change", "during a promotion",
+		"for a gift order", "for a subscription bundle", "with two-step login", "for an ad agency",
+		"on a smart TV", "in Studio", "in the Music Library", "in a group chat", "for a brand account",
+		"with a prepaid card", "in Canada", "in India", "with Google Pay", "on the Family plan",
+		"for a charity account", "in the Creator Marketplace", "with a work email", "in dark mode",
+		"on a school account", "after a refund"}
+	enAmounts = []string{"over $%d", "older than %d days", "for order #%d", "for %d accounts", "after %d attempts"}
+	zhTopics  = []string{"用支付宝", "用微信支付", "用银行转账", "在极速版里", "开通会员后", "创作者基金的", "小店里的",
+		"直播带货时", "商家版的", "海外版的", "在香港", "在台湾", "在新加坡", "在日本", "青少年模式下", "认证创作者的",
+		"共享设备上", "改名后", "活动期间", "礼品订单的", "连续包月的", "开了两步验证后", "代理商账户的", "电视端",
+		"音乐库里的", "群聊里的", "品牌号的", "用预付卡", "在马来西亚", "用云闪付", "家庭套餐的", "公益账号的",
+		"工作邮箱注册的", "深色模式下", "学生认证后", "退款之后"}
+	zhAmounts = []string{"超过%d元的", "%d天前的", "订单号%d的", "%d个账号", "试了%d次后"}
+)
+
+// qualify makes a question specific: the article's topic most of the time, an amount or a
+// number sometimes.
+func (g *corpusGen) qualify(q, topic string, amounts []string, zh bool) string {
+	var extra []string
+	if g.r.IntN(10) < 8 {
+		extra = append(extra, topic)
+	}
+	if g.r.IntN(10) < 4 {
+		extra = append(extra, fmt.Sprintf(g.pick(amounts), 2+g.r.IntN(998)))
+	}
+	if len(extra) == 0 {
+		return q
+	}
+	if zh {
+		return strings.Join(extra, "") + q
+	}
+	return strings.TrimSuffix(q, "?") + " " + strings.Join(extra, " ") + "?"
+}
+
 var benchCategories = []string{"account", "payment", "content", "live", "ads", "tech", "general"}
 
 type corpusGen struct{ r *rand.Rand }
@@ -154,9 +196,10 @@ func (g *corpusGen) article(i int) knowledge.Article {
 }
 
 func (g *corpusGen) english(cat string) knowledge.Article {
-	verb, obj := g.zipf(enVerbs), g.zipf(enObjects[cat])
+	verb, obj, topic := g.zipf(enVerbs), g.zipf(enObjects[cat]), g.pick(enTopics)
 	q := func() string {
-		return fmt.Sprintf(g.pick(enQuestions), verb, obj, g.pick(enContexts), g.pick(enStates))
+		q := fmt.Sprintf(g.pick(enQuestions), verb, obj, g.pick(enContexts), g.pick(enStates))
+		return g.qualify(q, topic, enAmounts, false)
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "Open %s > %s > %s, choose %s and tap %s.", g.pick(enScreens), g.pick(enMenus),
@@ -172,9 +215,10 @@ func (g *corpusGen) english(cat string) knowledge.Article {
 }
 
 func (g *corpusGen) chinese(cat string) knowledge.Article {
-	verb, obj := g.zipf(zhVerbs), g.zipf(zhObjects[cat])
+	verb, obj, topic := g.zipf(zhVerbs), g.zipf(zhObjects[cat]), g.pick(zhTopics)
 	q := func() string {
-		return fmt.Sprintf(g.pick(zhQuestions), verb, obj, g.pick(zhContexts), g.pick(zhStates))
+		q := fmt.Sprintf(g.pick(zhQuestions), verb, obj, g.pick(zhContexts), g.pick(zhStates))
+		return g.qualify(q, topic, zhAmounts, true)
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "请在%s-%s中找到%s，选择%s后点击%s。", g.pick(zhScreens), g.pick(zhMenus), obj, verb, g.pick(zhButtons))

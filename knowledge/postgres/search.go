@@ -36,8 +36,8 @@ import (
 // specific questions) the ranking is exactly the spec's, which the contract suite checks.
 const (
 	vectorFanout = 2
-	firstBudget  = 300
-	secondBudget = 1500
+	firstBudget  = 500
+	secondBudget = 3000
 )
 
 // Search implements knowledge.Store in one statement and one round trip.

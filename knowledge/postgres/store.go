@@ -1,6 +1,10 @@
 // Package postgres is the knowledge.Store on PostgreSQL with pgvector: articles and their
 // history, chunks with HNSW-indexed embeddings and GIN-indexed lexical terms, and a hybrid
-// search that ranks in one SQL statement exactly as knowledge.SearchQuery specifies.
+// search that ranks in one SQL statement as knowledge.SearchQuery specifies. Two sides are
+// approximate by design, both bounded so that a search costs about the same at 100,000
+// articles as at 10,000: the vector side reads the HNSW index (see internal/postgres
+// HNSWEfSearch) and the lexical side draws its candidates from the rarer query terms only (see
+// firstBudget). Every score it reports is exact.
 //
 // The pool must come from internal/postgres.Connect (pgvector types registered, HNSW search
 // settings applied) on a database that internal/postgres.Migrate has brought up to date.
@@ -17,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	ipg "github.com/faqbot/faqbot/internal/postgres"
 	"github.com/faqbot/faqbot/knowledge"
 )
 
@@ -152,32 +157,24 @@ func (s *Store) CountArticles(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// dbError turns a driver error into the domain's error kinds, with what was being done.
-func dbError(err error, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, knowledge.ErrNotFound)
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch {
-		case pgErr.Code == "23505": // unique_violation
-			return fmt.Errorf("%s: %s: %w", what, conflictDetail(pgErr), knowledge.ErrConflict)
-		case pgErr.Code == "40001" || pgErr.Code == "40P01": // serialization failure, deadlock
-			return fmt.Errorf("%s: a concurrent change got in the way, try again: %w", what, knowledge.ErrConflict)
-		case pgErr.Code == "22000" && strings.Contains(pgErr.Message, "dimensions"):
-			return fmt.Errorf("%s: %s: %w", what, pgErr.Message, knowledge.ErrModelMismatch)
-		case pgErr.Code == "22021" || pgErr.Code == "23514" || pgErr.Code == "22P02" || pgErr.Code == "54000":
-			// Bad encoding, a failed CHECK, a malformed value, a value too large to index.
-			return fmt.Errorf("%s: %s: %w", what, pgErr.Message, knowledge.ErrInvalid)
-		}
-	}
-	return fmt.Errorf("%s: %w", what, err)
+// kinds maps driver errors to the knowledge domain's, as every store of ours does.
+var kinds = ipg.Kinds{
+	NotFound: knowledge.ErrNotFound,
+	Conflict: knowledge.ErrConflict,
+	Invalid:  knowledge.ErrInvalid,
+	Constraints: map[string]string{
+		"articles_external_id_key": "external_id is already used by another article",
+	},
+	MissingRef: "the article is gone",
 }
 
-func conflictDetail(pgErr *pgconn.PgError) string {
-	if strings.Contains(pgErr.ConstraintName, "external_id") {
-		return "external_id is already used by another article"
+// dbError turns a driver error into the domain's error kinds, with what was being done. A
+// vector of another dimension than the column's is the knowledge domain's own kind.
+func dbError(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "22000" && strings.Contains(pgErr.Message, "dimensions") {
+		return fmt.Errorf("%s: %s: %w", what, pgErr.Message, knowledge.ErrModelMismatch)
 	}
-	return pgErr.Message
+	return kinds.Wrap(err, what)
 }
