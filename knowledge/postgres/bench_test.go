@@ -393,3 +393,42 @@ func overlapArticles(ctx context.Context, tx pgx.Tx, got []int64, want []nearest
 		WHERE d <= $3`, pgvector.NewVector(v), got, want[len(want)-1].Dist+1e-9).Scan(&n)
 	return min(n, float64(len(want))), err
 }
+
+// BenchmarkImport measures Service.Import of a whole file of new articles (one transaction),
+// the local embedder included, into an empty store with its HNSW index and the server's
+// default settings, then the re-import of the same file, which replaces every article.
+// FAQBOT_BENCH_IMPORT sets the file's size (default 10000).
+func BenchmarkImport(b *testing.B) {
+	ctx := context.Background()
+	n := envInts(b, "FAQBOT_BENCH_IMPORT", []int{10000})[0]
+	gen := newCorpusGen(3)
+	rows := make([]knowledge.ImportRow, n)
+	for i := range rows {
+		rows[i] = knowledge.ImportRow{Row: i + 1, Article: gen.article(i)}
+	}
+	var createSecs, replaceSecs float64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		pool := pgtest.New(b)
+		svc := knowledge.NewService(postgres.New(pool), benchEmbedder(b), knowledge.DefaultSearchParams())
+		if err := svc.EnsureModel(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for _, took := range []*float64{&createSecs, &replaceSecs} {
+			start := time.Now()
+			rep, err := svc.Import(ctx, rows)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(rep.Failed) > 0 || rep.Created+rep.Updated != n {
+				b.Fatalf("import: %+v", rep)
+			}
+			*took += time.Since(start).Seconds()
+		}
+		b.StopTimer()
+		pool.Close()
+	}
+	b.ReportMetric(float64(n*b.N)/createSecs, "created/s")
+	b.ReportMetric(float64(n*b.N)/replaceSecs, "replaced/s")
+}

@@ -67,6 +67,24 @@ func loadSynthetic(t *testing.T, pool *pgxpool.Pool, n int) []storetest.Stored {
 	return out
 }
 
+// assertStatsConsistent recomputes the corpus statistics from the chunks and compares them
+// with what the writes maintained.
+func assertStatsConsistent(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	ctx := context.Background()
+	var mismatches int
+	require.NoError(t, pool.QueryRow(ctx, `
+		WITH truth AS (SELECT t AS term, count(*) AS df FROM chunks, unnest(terms) AS t GROUP BY t)
+		SELECT count(*) FROM truth FULL JOIN lexicon l USING (term) WHERE truth.df IS DISTINCT FROM l.df`).Scan(&mismatches))
+	assert.Zero(t, mismatches, "lexicon document frequencies")
+	var ok bool
+	require.NoError(t, pool.QueryRow(ctx, `
+		SELECT (s.chunks, s.total_length, s.loose_chunks) = (c.n, c.len, c.loose)
+		FROM knowledge_stats s, (SELECT count(*) AS n, coalesce(sum(length), 0) AS len,
+			count(*) FILTER (WHERE length < cardinality(terms)) AS loose FROM chunks) c`).Scan(&ok))
+	assert.True(t, ok, "chunk count, total length and loose chunks")
+}
+
 // syntheticQueries returns lexical-only queries about the corpus, with varied PerSide and an
 // occasional category filter.
 func syntheticQueries(corpus []storetest.Stored, n int) []knowledge.SearchQuery {
@@ -112,6 +130,49 @@ func TestLexicalSide(t *testing.T) {
 	assert.Equal(t, []string{"chunks_embedding_idx", "chunks_pkey", "chunks_terms_idx"}, indexes,
 		"a bulk write rebuilds the indexes it dropped")
 
+	assertStatsConsistent(t, pool)
+
+	// Re-importing the whole corpus, changed, takes the path that empties the chunks outright.
+	store := postgres.New(pool)
+	items := make([]knowledge.ArticleChunks, len(corpus))
+	for i := range corpus {
+		a := corpus[i].Article
+		a.ID, a.Version = 0, 0
+		if i%2 == 0 {
+			a.Answer += " Updated."
+			chunks := knowledge.ChunkArticle(a)
+			for j := range chunks {
+				chunks[j].Embedding = corpus[i].Chunks[min(j, len(corpus[i].Chunks)-1)].Embedding
+			}
+			corpus[i].Chunks = chunks
+		}
+		items[i] = knowledge.ArticleChunks{Article: &a, Chunks: corpus[i].Chunks}
+	}
+	res, err := store.UpsertArticles(ctx, items)
+	require.NoError(t, err)
+	for i, r := range res {
+		assert.False(t, r.Created)
+		assert.Equal(t, corpus[i].Article.ID, r.ID)
+		corpus[i].Article = *items[i].Article
+	}
+	assertStatsConsistent(t, pool)
+	history, err := store.History(ctx, corpus[0].Article.ID)
+	require.NoError(t, err)
+	assert.Len(t, history, 1)
+
+	// Small writes keep the statistics in step incrementally.
+	require.NoError(t, store.DeleteArticle(ctx, corpus[1].Article.ID, 0))
+	corpus = append(corpus[:1], corpus[2:]...)
+	small := corpus[2].Article
+	small.Answer = "A short new answer."
+	smallChunks := knowledge.ChunkArticle(small)
+	for j := range smallChunks {
+		smallChunks[j].Embedding = corpus[2].Chunks[0].Embedding
+	}
+	require.NoError(t, store.UpdateArticle(ctx, &small, smallChunks))
+	corpus[2] = storetest.Stored{Article: small, Chunks: smallChunks}
+	assertStatsConsistent(t, pool)
+
 	queries := syntheticQueries(corpus, 40)
 	exact := map[string]*postgres.Store{
 		"one term before the gate":   postgres.WithBudgets(postgres.New(pool), 1, unbounded),
@@ -131,7 +192,6 @@ func TestLexicalSide(t *testing.T) {
 	}
 
 	t.Run("default budgets", func(t *testing.T) {
-		store := postgres.New(pool)
 		var same, total float64
 		for _, q := range queries {
 			got, err := store.Search(ctx, q)

@@ -257,13 +257,18 @@ func apply(ctx context.Context, tx pgx.Tx, lock writeLock, writes []write, now t
 		replaced = append(replaced, w)
 	}
 	bulk := int64(incoming) >= max(bulkMinChunks, lock.chunks)
+	everything := false
 	if bulk {
 		if _, err := tx.Exec(ctx, "DROP INDEX IF EXISTS chunks_embedding_idx, chunks_terms_idx"); err != nil {
 			return err
 		}
+		var err error
+		if everything, err = replacesEverything(ctx, tx, replaced); err != nil {
+			return err
+		}
 	}
 	var delta statsDelta
-	if err := replaceArticles(ctx, tx, replaced, &delta); err != nil {
+	if err := replaceArticles(ctx, tx, replaced, everything, &delta); err != nil {
 		return err
 	}
 	if err := createArticles(ctx, tx, created); err != nil {
@@ -319,9 +324,22 @@ func articleValues(a *knowledge.Article) []any {
 		a.Category, nonNil(a.Tags), a.Language, string(a.Status), a.Version, a.CreatedAt, a.UpdatedAt}
 }
 
+// replacesEverything tells whether a write replaces every stored article, as re-importing a
+// whole knowledge base does.
+func replacesEverything(ctx context.Context, tx pgx.Tx, replaced []*write) (bool, error) {
+	if len(replaced) == 0 {
+		return false, nil
+	}
+	var stored int
+	err := tx.QueryRow(ctx, "SELECT count(*) FROM articles").Scan(&stored)
+	return stored == len(replaced), err
+}
+
 // replaceArticles keeps the stored state of each article in its history, then overwrites it
-// and drops its chunks.
-func replaceArticles(ctx context.Context, tx pgx.Tx, replaced []*write, delta *statsDelta) error {
+// and drops its chunks. When everything is replaced the chunks and statistics are emptied
+// outright: deleted rows would otherwise stay in the table until the transaction ends, and an
+// index built in the same transaction takes them in, which doubles an HNSW build.
+func replaceArticles(ctx context.Context, tx pgx.Tx, replaced []*write, everything bool, delta *statsDelta) error {
 	if len(replaced) == 0 {
 		return nil
 	}
@@ -345,6 +363,17 @@ func replaceArticles(ctx context.Context, tx pgx.Tx, replaced []*write, delta *s
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return err
+	}
+	if everything {
+		for _, q := range []string{
+			"TRUNCATE chunks, lexicon",
+			"UPDATE knowledge_stats SET chunks = 0, total_length = 0, loose_chunks = 0",
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	return deleteChunks(ctx, tx, ids, delta)
 }
