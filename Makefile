@@ -11,20 +11,16 @@ all: build
 build:
 	$(GO) build -trimpath -o bin/faqbot ./cmd/faqbot
 
-## test: install what is missing (PostgreSQL + pgvector), then vet and run every test with the race detector.
+## test: install what is missing (PostgreSQL + pgvector, Chromium for the browser tests), then vet and run every test with the race detector.
 test:
 	./scripts/ensure-postgres.sh
+	./scripts/ensure-chromium.sh
 	$(GO) vet ./...
 	DATABASE_URL='$(TEST_DATABASE_URL)' $(GO) test -race -count=1 -timeout 8m ./...
 
 ## fuzz: run every fuzz target briefly (seeds run in `make test` already).
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$target"; \
-	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null; \
-	  done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 ## bench: the benchmarks behind docs/benchmarks.md.
 bench:

@@ -22,6 +22,8 @@ type conversationsHandler struct {
 	cfg Config
 	// closing ends event streams when the server shuts down.
 	closing <-chan struct{}
+	// notifier wakes event streams; nil: they poll.
+	notifier Notifier
 	// streamError classifies (and logs) an error that must travel inside a started stream.
 	streamError func(error, echo.Context) *apiError
 }
@@ -29,7 +31,7 @@ type conversationsHandler struct {
 // userRoutes registers the end users' routes. Streaming routes get no request timeout:
 // their handlers bound what must be bounded themselves.
 func (s *Server) userRoutes(v1 *echo.Group, timeout echo.MiddlewareFunc) {
-	h := &conversationsHandler{bot: s.bot, cfg: s.cfg, closing: s.closing, streamError: s.classifyAndLog}
+	h := &conversationsHandler{bot: s.bot, cfg: s.cfg, closing: s.closing, notifier: s.notifier, streamError: s.classifyAndLog}
 	v1.POST("/conversations", h.create, timeout, s.allowAnonymous)
 	v1.POST("/conversations/:id/messages", h.postMessage, s.requireEndUser)
 	v1.GET("/conversations/:id/messages", h.transcript, timeout, s.requireEndUser)

@@ -27,7 +27,8 @@ type stateEventOut struct {
 // nor more; ?after=SEQ does the same for a client that read the transcript first. Without
 // either the stream starts from the first message.
 //
-// It polls the store; issue #4 replaces the polling with LISTEN/NOTIFY.
+// It reads the store when the notifier rings for this conversation (a message or a state
+// change written by any replica), and on a slow safety poll; without a notifier it polls.
 func (h *conversationsHandler) events(c echo.Context) error {
 	after, err := resumeFrom(c)
 	if err != nil {
@@ -38,37 +39,20 @@ func (h *conversationsHandler) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Subscribed before the first read: whatever is written after it rings.
+	wake := newWakeup(h.notifier, h.cfg, topic{ChannelMessages, conv.ID}, topic{ChannelStates, conv.ID})
+	defer wake.stop()
 	stream := newSSE(c)
 	if err := stream.Open(eventsRetry); err != nil {
 		return nil
 	}
-	poll := time.NewTicker(h.cfg.EventPoll)
-	defer poll.Stop()
-	heartbeat := time.NewTicker(h.cfg.Heartbeat)
-	defer heartbeat.Stop()
-
 	state := bot.State("")
-	for {
+	follow(c, stream, wake, h.cfg.Heartbeat, h.closing, h.streamError, func(ctx context.Context) error {
 		var err error
-		if after, state, err = h.sendNews(ctx, stream, conv, after, state); err != nil {
-			if ctx.Err() == nil && !stream.Failed(err) {
-				e := h.streamError(err, c)
-				_ = stream.Event("error", "", e.body(c))
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-h.closing:
-			return nil
-		case <-heartbeat.C:
-			if stream.Comment("ping") != nil {
-				return nil
-			}
-		case <-poll.C:
-		}
-	}
+		after, state, err = h.sendNews(ctx, stream, conv, after, state)
+		return err
+	})
+	return nil
 }
 
 // sendNews writes the messages after seq after and the state if it changed, and returns

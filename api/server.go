@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/faqbot/faqbot/bot"
+	"github.com/faqbot/faqbot/handoff/webhooks"
 	"github.com/faqbot/faqbot/internal/auth"
 	"github.com/faqbot/faqbot/internal/auth/memory"
 	"github.com/faqbot/faqbot/knowledge"
@@ -48,6 +49,9 @@ type Config struct {
 	// through proxies (default 15 s); EventPoll how often an event stream looks for new
 	// messages (default 500 ms).
 	Heartbeat, EventPoll time.Duration
+	// SafetyPoll is how often an event stream reads the store although no notification
+	// rang, when Deps.Notifier is set (default 5 s).
+	SafetyPoll time.Duration
 }
 
 // Defaults of Config.
@@ -83,6 +87,9 @@ func (c Config) withDefaults() Config {
 	if c.EventPoll <= 0 {
 		c.EventPoll = DefaultEventPoll
 	}
+	if c.SafetyPoll <= 0 {
+		c.SafetyPoll = DefaultSafetyPoll
+	}
 	return c
 }
 
@@ -98,6 +105,11 @@ type Deps struct {
 	// Registry receives the HTTP metrics and is served at /metrics; nil: a new one with the
 	// Go and process collectors.
 	Registry *prometheus.Registry
+	// Notifier wakes event streams when the database changes on any replica (notify.go);
+	// nil: the streams poll every Config.EventPoll (the in-memory demo).
+	Notifier Notifier
+	// Webhooks is the admins' webhook registry; nil: one in memory that nothing sends from.
+	Webhooks *webhooks.Service
 }
 
 // Server is the HTTP handler of faqbot.
@@ -111,6 +123,8 @@ type Server struct {
 	ready     func(context.Context) error
 	registry  *prometheus.Registry
 	metrics   *httpMetrics
+	notifier  Notifier
+	webhooks  *webhooks.Service
 	// bodyLimits holds the routes allowed a body larger than cfg.MaxBodyBytes, by
 	// method and route template.
 	bodyLimits map[string]int64
@@ -133,6 +147,8 @@ func New(cfg Config, deps Deps) *Server {
 		bot:        deps.Bot,
 		ready:      deps.Ready,
 		registry:   deps.Registry,
+		notifier:   deps.Notifier,
+		webhooks:   webhookServiceOr(deps.Webhooks),
 		bodyLimits: map[string]int64{},
 		closing:    make(chan struct{}),
 	}
@@ -188,6 +204,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.serveMetrics)
 	e.GET("/openapi.yaml", serveOpenAPI)
+	s.webRoutes()
 
 	// Groups get no middleware of their own: Echo would add catch-all routes for them, and
 	// unknown paths would then ask for a token instead of answering 404.
@@ -200,13 +217,18 @@ func (s *Server) routes() {
 		s.require(auth.RoleEditor),
 	}
 
-	(&tokensHandler{auth: s.auth}).routes(v1, admin)
+	(&tokensHandler{auth: s.auth, queues: s.queues()}).routes(v1, admin)
 	(&articlesHandler{knowledge: s.knowledge}).routes(v1, editor)
 	(&importHandler{knowledge: s.knowledge}).routes(v1, importing)
 	s.allowBody(http.MethodPost, "/v1/articles/import", s.cfg.MaxImportBytes)
 	(&searchHandler{knowledge: s.knowledge}).routes(v1, editor)
+	(&webhooksHandler{svc: s.webhooks}).routes(v1, admin)
 	if s.bot != nil {
 		s.userRoutes(v1, timeout)
+		s.agentRoutes(v1, timeout)
+		s.agentEventRoutes(v1)
+		s.agentAssistRoutes(v1, timeout)
+		s.insightRoutes(v1, timeout)
 	}
 }
 

@@ -2,7 +2,10 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,6 +16,8 @@ import (
 // tokensHandler serves the admin's API tokens.
 type tokensHandler struct {
 	auth *auth.Service
+	// queues are the configured ticket queues, which an agent token's queues must be among.
+	queues []string
 }
 
 func (h *tokensHandler) routes(g *echo.Group, mw []echo.MiddlewareFunc) {
@@ -22,8 +27,9 @@ func (h *tokensHandler) routes(g *echo.Group, mw []echo.MiddlewareFunc) {
 }
 
 type mintTokenRequest struct {
-	Role string `json:"role"`
-	Name string `json:"name"`
+	Role   string   `json:"role"`
+	Name   string   `json:"name"`
+	Queues []string `json:"queues"`
 }
 
 type mintTokenResponse struct {
@@ -31,6 +37,7 @@ type mintTokenResponse struct {
 	Token     string    `json:"token"`
 	Role      string    `json:"role"`
 	Name      string    `json:"name"`
+	Queues    []string  `json:"queues"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -38,6 +45,7 @@ type tokenResponse struct {
 	ID         int64      `json:"id"`
 	Name       string     `json:"name"`
 	Role       string     `json:"role"`
+	Queues     []string   `json:"queues"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
@@ -53,14 +61,20 @@ func (h *tokensHandler) mint(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	plain, t, err := h.auth.Mint(c.Request().Context(), auth.Role(req.Role), req.Name)
+	for i, q := range req.Queues {
+		if q := strings.TrimSpace(q); q != "" && !slices.Contains(h.queues, q) {
+			field := fmt.Sprintf("queues[%d]", i)
+			return invalid(field, msgQueueUnknown, field, clip(q), strings.Join(h.queues, ", "))
+		}
+	}
+	plain, t, err := h.auth.Mint(c.Request().Context(), auth.Role(req.Role), req.Name, req.Queues...)
 	if err != nil {
 		return err
 	}
 	// The secret is in this one response only; caches must not keep it.
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.JSON(http.StatusCreated, mintTokenResponse{
-		ID: t.ID, Token: plain, Role: string(t.Role), Name: t.Name, CreatedAt: t.CreatedAt,
+		ID: t.ID, Token: plain, Role: string(t.Role), Name: t.Name, Queues: nonNil(t.Queues), CreatedAt: t.CreatedAt,
 	})
 }
 
@@ -76,7 +90,7 @@ func (h *tokensHandler) list(c echo.Context) error {
 	resp := tokenListResponse{Items: make([]tokenResponse, len(tokens))}
 	for i, t := range tokens {
 		resp.Items[i] = tokenResponse{
-			ID: t.ID, Name: t.Name, Role: string(t.Role), CreatedAt: t.CreatedAt,
+			ID: t.ID, Name: t.Name, Role: string(t.Role), Queues: nonNil(t.Queues), CreatedAt: t.CreatedAt,
 			LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt,
 		}
 	}

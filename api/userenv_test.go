@@ -20,6 +20,7 @@ import (
 	"github.com/faqbot/faqbot/handoff"
 	handoffmemory "github.com/faqbot/faqbot/handoff/memory"
 	handoffpg "github.com/faqbot/faqbot/handoff/postgres"
+	"github.com/faqbot/faqbot/internal/postgres"
 	"github.com/faqbot/faqbot/internal/postgres/pgtest"
 	"github.com/faqbot/faqbot/knowledge"
 	"github.com/faqbot/faqbot/knowledge/demo"
@@ -71,17 +72,27 @@ type userEnvOptions struct {
 	timeout   time.Duration
 	// postgres keeps conversations and tickets in a fresh PostgreSQL database.
 	postgres bool
+	// notify (with postgres) wakes event streams through LISTEN/NOTIFY only: they never
+	// poll, so whatever reaches them came by a notification.
+	notify bool
 }
 
 func newUserEnv(t testing.TB, o userEnvOptions) *userEnv {
 	t.Helper()
 	var (
-		convs   bot.Store
-		tickets handoff.Store
+		convs    bot.Store
+		tickets  handoff.Store
+		notifier api.Notifier
 	)
 	if o.postgres {
 		pool := pgtest.New(t)
 		convs, tickets = botpg.New(pool), handoffpg.New(pool)
+		if o.notify {
+			l := postgres.NewListener(pool.Config().ConnString(), nil, api.NotifyChannels...)
+			l.Start(context.Background())
+			t.Cleanup(l.Close)
+			notifier = l
+		}
 	} else {
 		mem := handoffmemory.New()
 		convs, tickets = botmemory.New(mem), mem
@@ -95,6 +106,9 @@ func newUserEnv(t testing.TB, o userEnvOptions) *userEnv {
 			c.RequestTimeout, c.Heartbeat = o.timeout, o.timeout/4
 		}
 		d.Knowledge, d.Bot = knowledgeSvc, engine
+		if notifier != nil {
+			d.Notifier, c.SafetyPoll = notifier, time.Hour
+		}
 	})
 	return &userEnv{env: e, convs: convs, engine: engine}
 }

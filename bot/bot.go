@@ -136,6 +136,9 @@ type Outcome struct {
 	UserMessageID int64
 	UserSentiment *Sentiment // the user message's mood; nil keeps what is stored
 	UserQuery     string     // the standalone question it was rewritten to; "" keeps what is stored
+	// Gap is the knowledge gap the turn revealed (it asked back, or handed over), or nil. Its
+	// ConversationID is the outcome's; the store sets ID and CreatedAt.
+	Gap *Gap
 }
 
 // Store keeps conversations and messages. Implementations: bot/memory and bot/postgres; both
@@ -169,6 +172,17 @@ type Store interface {
 	Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error)
 	// Recent returns the last n messages of the conversation, oldest first.
 	Recent(ctx context.Context, conversationID string, n int) ([]Message, error)
+
+	// The feed of every conversation's messages, which agents' streams tail (feed.go).
+
+	// MessagesAfter returns the messages of all conversations with ID > afterID, oldest
+	// first, at most limit (1 to MaxFeedLimit). Like handoff.Store.EventsAfter it never hands
+	// out a message while one with a smaller ID may still commit, so a reader that keeps the
+	// last ID it got misses nothing; IDs may have holes. A negative afterID is ErrInvalid.
+	MessagesAfter(ctx context.Context, afterID int64, limit int) ([]Message, error)
+	// FeedHeads returns the newest message ID and the newest ticket event ID: where a reader
+	// of both feeds starts when it wants only what happens next.
+	FeedHeads(ctx context.Context) (FeedHeads, error)
 }
 
 // MaxKeyLen bounds an Idempotency-Key, in characters.
@@ -273,6 +287,14 @@ func (o *Outcome) Validate() error {
 	if o.Reply != nil {
 		if err := o.Reply.Validate(); err != nil {
 			return fmt.Errorf("reply: %w", err)
+		}
+	}
+	if o.Gap != nil {
+		if o.Gap.ConversationID != "" && !strings.EqualFold(o.Gap.ConversationID, o.ConversationID) {
+			return invalid("outcome", "gap.conversation_id", "names another conversation")
+		}
+		if err := o.Gap.Validate(); err != nil {
+			return err
 		}
 	}
 	if o.Ticket != nil {

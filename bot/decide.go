@@ -81,6 +81,7 @@ func (t *turn) toBot(ctx context.Context, onDelta func(string) error) (Reply, er
 		}
 	}
 	out.Reply = msg
+	out.Gap = t.turnGap(msg.Decision, trigger, q.Text, res.Confidence, out.Ticket)
 	if err := e.store.FinishTurn(ctx, out); err != nil {
 		return Reply{}, err
 	}

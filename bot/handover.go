@@ -56,7 +56,8 @@ func (e *Engine) RequestHandoff(ctx context.Context, conv Conversation, userReas
 	msg := &Message{ConversationID: conv.ID, Role: RoleBot, Decision: DecisionHandoff, Reason: reason,
 		Text: textHandoff(lang, ticket.Number, ahead, e.cfg.Policy.ExpectedWait(ahead))}
 	out := &Outcome{ConversationID: conv.ID, Reply: msg, State: StateQueued, LowStreak: 0,
-		HumanAsks: conv.HumanAsks, Language: conv.Language, Ticket: &ticket}
+		HumanAsks: conv.HumanAsks, Language: conv.Language, Ticket: &ticket,
+		Gap: ticketGap(GapHandoff, ticket)}
 	if err := e.store.FinishTurn(ctx, out); err != nil {
 		return Reply{}, err
 	}

@@ -64,6 +64,9 @@ func (e *Engine) RateTicket(ctx context.Context, number, ownerID string, score i
 	if err != nil {
 		return handoff.Rating{}, ticketKind(err)
 	}
+	if score <= BadRating {
+		e.recordBadRating(ctx, n, score)
+	}
 	return r, nil
 }
 

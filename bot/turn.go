@@ -104,6 +104,14 @@ func (e *Engine) continueTurn(ctx context.Context, conv Conversation, user Messa
 		// finish writing the conversation): the bot takes the message rather than nobody.
 		e.log.Warn("conversation has no open ticket; the bot answers", "conversation", conv.ID, "state", conv.State)
 	}
+	if conv.State == StateResolved {
+		// The chat has just asked for a rating: a bare score answers it.
+		if score, ok := ratingScore(user.Text); ok {
+			if reply, handled, err := t.rateInChat(ctx, score); handled || err != nil {
+				return reply, err
+			}
+		}
+	}
 	return t.toBot(ctx, onDelta)
 }
 

@@ -3,6 +3,7 @@ package handoff
 import (
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -14,7 +15,15 @@ type Policy struct {
 	SeniorQueue string
 	// AvgHandle is the expected handling time per ticket ahead, for the user's expected wait.
 	AvgHandle time.Duration
+	// Lease is how long a claim lasts without the agent acting (DefaultLease when 0).
+	Lease time.Duration
+	// CloseUnratedAfter is how long a resolved ticket waits for its rating before the sweeper
+	// closes it (DefaultCloseUnratedAfter when 0).
+	CloseUnratedAfter time.Duration
 }
+
+// DefaultCloseUnratedAfter: a week is long enough for a user to come back and rate.
+const DefaultCloseUnratedAfter = 7 * 24 * time.Hour
 
 // DefaultPolicy returns P1 30 s, P2 5 min, P3 2 h; each category its own queue; angry users
 // to "senior".
@@ -25,9 +34,38 @@ func DefaultPolicy() Policy {
 			"account": "account", "payment": "payment", "content": "content", "live": "live",
 			"ads": "ads", "tech": "tech", "general": "general",
 		},
-		SeniorQueue: "senior",
-		AvgHandle:   3 * time.Minute,
+		SeniorQueue:       "senior",
+		AvgHandle:         3 * time.Minute,
+		Lease:             DefaultLease,
+		CloseUnratedAfter: DefaultCloseUnratedAfter,
 	}
+}
+
+// Queues lists every queue a ticket can be routed to, sorted: the targets of QueueFor, the
+// fallback queue and the senior queue. Agents' transfers and tokens are checked against it.
+func (p Policy) Queues() []string {
+	out := []string{p.fallbackQueue()}
+	for _, q := range p.QueueFor {
+		if q != "" {
+			out = append(out, q)
+		}
+	}
+	if p.SeniorQueue != "" {
+		out = append(out, p.SeniorQueue)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// HasQueue reports whether q is one of Queues.
+func (p Policy) HasQueue(q string) bool { return slices.Contains(p.Queues(), q) }
+
+// fallbackQueue takes the tickets whose category maps to no queue.
+func (p Policy) fallbackQueue() string {
+	if q := p.QueueFor["general"]; q != "" {
+		return q
+	}
+	return "general"
 }
 
 // OpenRequest is what the bot knows when it hands over.
@@ -64,10 +102,7 @@ func (p Policy) Open(r OpenRequest, now time.Time) Ticket {
 	}
 	queue := p.QueueFor[r.Category]
 	if queue == "" {
-		queue = p.QueueFor["general"]
-		if queue == "" {
-			queue = "general"
-		}
+		queue = p.fallbackQueue()
 	}
 	if r.Angry && p.SeniorQueue != "" {
 		queue = p.SeniorQueue

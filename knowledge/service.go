@@ -47,11 +47,12 @@ type Service struct {
 	store    Store
 	embedder Embedder
 	params   SearchParams
+	features *featureCache
 }
 
 // NewService returns a service over store that embeds with embedder.
 func NewService(store Store, embedder Embedder, params SearchParams) *Service {
-	return &Service{store: store, embedder: embedder, params: params}
+	return &Service{store: store, embedder: embedder, params: params, features: newFeatureCache(defaultFeatureBytes)}
 }
 
 // Model is the embedding model this service writes and queries with.
@@ -318,6 +319,8 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	}
 	terms := Tokenize(req.Query)
 	p := s.params
+	// The rerank adds the store's similarity only for a semantic embedder (see rerank).
+	_, local := s.embedder.(*LocalEmbedder)
 	hits, err := s.store.Search(ctx, SearchQuery{
 		Vector:        vecs[0],
 		Terms:         terms,
@@ -332,12 +335,13 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 		VectorWeight:  p.VectorWeight,
 		LexicalWeight: p.LexicalWeight,
 		LanguageBonus: p.LanguageBonus,
+		// Without a semantic embedder the rerank never reads it (see rerank).
+		OmitLexicalOnlySimilarity: local,
 	})
 	if err != nil {
 		return SearchResult{}, err
 	}
-	_, local := s.embedder.(*LocalEmbedder)
-	cands := rerank(req.Query, lang, hits, !local, p.LanguageBonus)
+	cands := rerank(req.Query, lang, hits, !local, p.LanguageBonus, s.features)
 	res := SearchResult{Language: lang, Confidence: Confidence(cands)}
 	res.Candidates = cands[:min(len(cands), req.TopK)]
 	return res, nil

@@ -30,7 +30,8 @@ func sparseFeatures(f *featurizer, text string) sparseVector {
 	return out
 }
 
-// cosine of two unit sparse vectors: the dot product over their shared features.
+// cosine of two unit sparse vectors: the dot product over their shared features, summed in
+// hash order (articleFeatures.cosines sums the same).
 func (a sparseVector) cosine(b sparseVector) float64 {
 	var dot float64
 	for i, j := 0, 0; i < len(a) && j < len(b); {

@@ -57,12 +57,9 @@ type UpsertResult struct {
 // (PostgreSQL uses the HNSW index, so its candidate set may differ from the exact one when
 // ef_search is too low; the contract suite uses small sets where it is exact.)
 //
-// Lexical side (BM25 with binary term frequency, which is what short FAQ texts have). Every
-// reported score follows this exactly. On large corpora PostgreSQL draws lexical candidates
-// from the rarer query terms only (a postings budget, with a MaxScore check that keeps the
-// result exact whenever it can prove nothing was missed), so which articles make the lexical
-// top PerSide may differ from exhaustive scoring: identical in practice up to ~10,000
-// articles, the same top hit in 98% of queries at 100,000 (docs/benchmarks.md).
+// Lexical side (BM25 with binary term frequency, which is what short FAQ texts have), exactly
+// as below in both stores (PostgreSQL's keeps an index of the terms in the server's memory and
+// prunes with bounds that never drop an article that could rank).
 //
 //   - N = number of chunks in the store (any status), avgLen = mean Chunk.Length over them,
 //     df(t) = number of chunks whose Terms contain t;
@@ -91,7 +88,8 @@ type UpsertResult struct {
 //   - Chunk.Terms is read as a set (binary tf). MaxTerms < 1 keeps every query term.
 //   - Limit and PerSide below 1 are ErrInvalid (a *FieldError naming "limit" or "per_side").
 //   - Hit.Similarity and Hit.LexicalScore are computed for every returned article, also on
-//     the side it is not ranked on.
+//     the side it is not ranked on; except that with OmitLexicalOnlySimilarity an article
+//     without a vector rank has Similarity 0.
 type SearchQuery struct {
 	Vector        []float32
 	Terms         []string
@@ -105,6 +103,10 @@ type SearchQuery struct {
 	VectorWeight  float64
 	LexicalWeight float64
 	LanguageBonus float64
+	// OmitLexicalOnlySimilarity spares the store the similarity of the articles only the
+	// lexical side ranked, which costs PostgreSQL a distance for every chunk of every lexical
+	// candidate; the service asks for it only when its rerank uses the similarity.
+	OmitLexicalOnlySimilarity bool
 }
 
 // Hit is one ranked article with the evidence that ranked it.

@@ -29,6 +29,8 @@ type Store struct {
 	convs   map[string]*conversation
 	byToken map[string]string // string(token hash) -> conversation id
 	nextID  int64             // message ids, across conversations as in PostgreSQL
+	log     []place           // every message in id order: the feed (feed.go)
+	gaps    []bot.Gap         // knowledge gaps, oldest first
 }
 
 type conversation struct {
@@ -183,6 +185,9 @@ func (s *Store) FinishTurn(ctx context.Context, o *bot.Outcome) error {
 			return ticketError(err)
 		}
 	}
+	if o.Gap != nil {
+		s.addGap(cv.c.ID, o.Gap)
+	}
 	if user != nil {
 		if o.UserSentiment != nil {
 			v := *o.UserSentiment
@@ -291,6 +296,7 @@ func (s *Store) Recent(ctx context.Context, conversationID string, n int) ([]bot
 func (s *Store) append(cv *conversation, msg *bot.Message, now time.Time) {
 	s.nextID++
 	msg.ID, msg.Seq, msg.CreatedAt = s.nextID, int64(len(cv.messages))+1, now
+	s.log = append(s.log, place{id: msg.ID, conv: cv.c.ID, index: len(cv.messages)})
 	msg.ConversationID = cv.c.ID
 	cv.messages = append(cv.messages, copyMessage(*msg))
 }

@@ -133,8 +133,9 @@ func (s *Store) AppendMessage(ctx context.Context, msg *bot.Message) error {
 
 // finish writes a turn's outcome but the ticket, in one statement. Everything depends on bump,
 // which only updates the conversation when the user message named by $14 (0 for none)
-// belongs to it; the reply is written when $15 is true. The result is one row: whether the
-// conversation was updated, and the reply's id and seq (NULL without a reply).
+// belongs to it; the reply is written when $15 is true, the knowledge gap ($24..$29) when $23
+// is. The result is one row: whether the conversation was updated, the reply's id and seq
+// (NULL without a reply) and the gap's id (NULL without one).
 const finish = `WITH bump AS (
 	UPDATE conversations
 	SET last_seq = last_seq + CASE WHEN $15::boolean THEN 1 ELSE 0 END,
@@ -157,8 +158,14 @@ const finish = `WITH bump AS (
 ), done AS (
 	UPDATE turn_keys SET done = true, reply_message_id = (SELECT id FROM reply)
 	WHERE user_message_id = $14::bigint AND EXISTS (SELECT 1 FROM bump)
+), gap AS (
+	INSERT INTO knowledge_gaps (conversation_id, question, language, reason, detail, ticket_number,
+		confidence, created_at)
+	SELECT $1::uuid, $24::text, $25::text, $26::text, $27::text, $28::text, $29::float8, $2
+	FROM bump WHERE $23::boolean
+	RETURNING id
 )
-SELECT EXISTS (SELECT 1 FROM bump), (SELECT id FROM reply), (SELECT seq FROM reply)`
+SELECT EXISTS (SELECT 1 FROM bump), (SELECT id FROM reply), (SELECT seq FROM reply), (SELECT id FROM gap)`
 
 // FinishTurn implements bot.Store. Without a ticket the outcome is one statement, which is
 // atomic by itself; with one, that statement and handoff/postgres.InsertTicket share a
@@ -185,14 +192,15 @@ func (s *Store) FinishTurn(ctx context.Context, o *bot.Outcome) error {
 	args = append(append([]any{o.ConversationID, now}, args...),
 		o.UserMessageID, o.Reply != nil, string(o.State), o.LowStreak, o.HumanAsks, o.Language,
 		label, score, o.UserQuery)
+	args = append(args, gapArgs(o.Gap)...)
 
 	var found bool
-	var id, seq *int64
+	var id, seq, gapID *int64
 	if o.Ticket == nil {
-		err = s.pool.QueryRow(ctx, finish, args...).Scan(&found, &id, &seq)
+		err = s.pool.QueryRow(ctx, finish, args...).Scan(&found, &id, &seq, &gapID)
 	} else {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			if err := tx.QueryRow(ctx, finish, args...).Scan(&found, &id, &seq); err != nil || !found {
+			if err := tx.QueryRow(ctx, finish, args...).Scan(&found, &id, &seq, &gapID); err != nil || !found {
 				return err
 			}
 			o.Ticket.ConversationID = canonical(o.Ticket.ConversationID)
@@ -217,6 +225,9 @@ func (s *Store) FinishTurn(ctx context.Context, o *bot.Outcome) error {
 	}
 	if o.Reply != nil {
 		o.Reply.ID, o.Reply.Seq, o.Reply.CreatedAt, o.Reply.ConversationID = *id, *seq, now, canonical(o.ConversationID)
+	}
+	if o.Gap != nil && gapID != nil {
+		o.Gap.ID, o.Gap.CreatedAt, o.Gap.ConversationID = *gapID, now, canonical(o.ConversationID)
 	}
 	return nil
 }

@@ -57,6 +57,13 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"FinishTurnWithTicket", testFinishWithTicket},
 		{"FinishTurnIsAllOrNothing", testFinishAtomic},
 		{"FinishTurnRejects", testFinishRejects},
+		{"FinishTurnWritesGap", testFinishTurnWritesGap},
+		{"FinishTurnGapIsAllOrNothing", testFinishTurnGapAllOrNothing},
+		{"RecordGap", testRecordGap},
+		{"GapsQuery", testGapsQuery},
+		{"FeedInIDOrder", testFeedInIDOrder},
+		{"FeedHeads", testFeedHeads},
+		{"FeedRejects", testFeedRejects},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

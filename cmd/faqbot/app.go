@@ -15,6 +15,9 @@ import (
 	"github.com/faqbot/faqbot/handoff"
 	handoffmemory "github.com/faqbot/faqbot/handoff/memory"
 	handoffpg "github.com/faqbot/faqbot/handoff/postgres"
+	"github.com/faqbot/faqbot/handoff/webhooks"
+	whmemory "github.com/faqbot/faqbot/handoff/webhooks/memory"
+	whpg "github.com/faqbot/faqbot/handoff/webhooks/postgres"
 	"github.com/faqbot/faqbot/internal/auth"
 	authmemory "github.com/faqbot/faqbot/internal/auth/memory"
 	authpg "github.com/faqbot/faqbot/internal/auth/postgres"
@@ -39,6 +42,11 @@ type app struct {
 	knowledge *knowledge.Service
 	auth      *auth.Service
 	bot       *bot.Engine
+	// webhooks is the admins' registry; webhookWorker sends the ticket events to it.
+	webhooks      *webhooks.Service
+	webhookWorker *webhooks.Worker
+	// warmSearch loads the PostgreSQL store's in-process lexical index; nil on memory.
+	warmSearch func(context.Context) error
 }
 
 // openApp connects the stores and builds the services. With no database it runs on memory
@@ -83,12 +91,14 @@ func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 			return nil, fmt.Errorf("connect to database: %w", err)
 		}
 		a.pool = pool
-		articles = knowledgepg.New(pool)
+		kstore := knowledgepg.New(pool)
+		articles, a.warmSearch = kstore, kstore.Warm
 		tokens = authpg.New(pool)
 		convs, tickets = botpg.New(pool), handoffpg.New(pool)
 	}
 	a.knowledge = knowledge.NewService(articles, embedder, knowledge.DefaultSearchParams())
 	a.auth = auth.NewService(tokens, cfg.AdminToken)
+	a.openWebhooks(tickets)
 	deps := bot.Deps{
 		Store:     convs,
 		Tickets:   tickets,
@@ -102,8 +112,26 @@ func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		deps.Condenser = bot.NewLLMCondenser(a.llm, bot.HeuristicCondenser{})
 		deps.Sentiment = sentiment.NewLLM(a.llm, sentiment.NewLexicon(), sentiment.WithLogger(log))
 	}
-	a.bot = bot.NewEngine(bot.DefaultConfig(), deps)
+	botCfg := bot.DefaultConfig()
+	if botCfg.Policy, err = cfg.policy(); err != nil {
+		return nil, err // Validate has refused it already; kept for callers that skip it
+	}
+	a.bot = bot.NewEngine(botCfg, deps)
 	return a, nil
+}
+
+// openWebhooks wires the webhook registry and the worker that tails the ticket event log
+// into it, on the store the tickets live in.
+func (a *app) openWebhooks(tickets handoff.Store) {
+	var store webhooks.Store = whmemory.New()
+	if a.pool != nil {
+		store = whpg.New(a.pool)
+	}
+	allow, _ := webhooks.ParseAllow(a.cfg.WebhookAllow) // config.Validate has refused a bad list
+	policy := webhooks.Policy{Allow: allow}
+	a.webhooks = webhooks.NewService(store, policy)
+	cfg := webhooks.WorkerConfig{}.Defaults()
+	a.webhookWorker = webhooks.NewWorker(store, tickets, policy.Client(cfg.Timeout), cfg, a.log)
 }
 
 func (a *app) embedder(ctx context.Context) (knowledge.Embedder, error) {

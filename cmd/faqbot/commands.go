@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/faqbot/faqbot/internal/auth"
 	"github.com/faqbot/faqbot/internal/postgres"
@@ -112,12 +114,13 @@ func runReindex(ctx context.Context, args []string, getenv func(string) string, 
 
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: faqbot token create --role editor|agent [--name NAME]")
+		return errors.New("usage: faqbot token create --role editor|agent [--name NAME] [--queues Q1,Q2]")
 	}
-	var role, name string
+	var role, name, queueList string
 	cfg, _, err := parseConfig("token create", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&role, "role", "", "editor or agent")
 		fs.StringVar(&name, "name", "", "who or what the token is for")
+		fs.StringVar(&queueList, "queues", "", "agent tokens: the ticket queues the agent works, comma-separated (default: every queue)")
 	})
 	if err != nil {
 		return err
@@ -134,12 +137,35 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer a.Close()
-	plain, tok, err := a.auth.Mint(ctx, auth.Role(role), name)
+	queues, err := tokenQueues(queueList, a.bot.Queues())
+	if err != nil {
+		return err
+	}
+	plain, tok, err := a.auth.Mint(ctx, auth.Role(role), name, queues...)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s token %q (id %d) — shown once, keep it safe:\n%s\n", tok.Role, tok.Name, tok.ID, plain)
+	if len(tok.Queues) > 0 {
+		fmt.Fprintf(stdout, "limited to the queues %s\n", strings.Join(tok.Queues, ", "))
+	}
 	return nil
+}
+
+// tokenQueues reads --queues: names separated by commas, each one of the configured queues.
+func tokenQueues(list string, configured []string) ([]string, error) {
+	var out []string
+	for _, q := range strings.Split(list, ",") {
+		q = strings.TrimSpace(q)
+		if q == "" {
+			continue
+		}
+		if !slices.Contains(configured, q) {
+			return nil, fmt.Errorf("--queues: %q is not a queue; the queues are %s", q, strings.Join(configured, ", "))
+		}
+		out = append(out, q)
+	}
+	return out, nil
 }
 
 // evalSets finds the FAQ sets in dir: every folder with faqs.jsonl and queries.jsonl.

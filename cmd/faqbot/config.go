@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faqbot/faqbot/handoff"
+	"github.com/faqbot/faqbot/handoff/webhooks"
 	"github.com/faqbot/faqbot/knowledge"
 )
 
@@ -38,6 +40,12 @@ type config struct {
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 	TrustProxy      bool
+	SweepInterval   time.Duration
+	WebhookAllow    string // CIDRs webhooks may reach despite the SSRF rules
+	Queues          string // category=queue pairs; empty: each category its own queue
+	SeniorQueue     string
+	SLA             string // P1=30s,P2=5m,P3=2h; tiers left out keep the default
+	ClaimLease      time.Duration
 }
 
 // envVar ties a flag to its environment variable, so both are documented in one place.
@@ -69,6 +77,12 @@ var configVars = []envVar{
 	{"request-timeout", "FAQBOT_REQUEST_TIMEOUT", "timeout of one non-streaming request"},
 	{"shutdown-timeout", "FAQBOT_SHUTDOWN_TIMEOUT", "how long to drain requests on shutdown"},
 	{"trust-proxy", "FAQBOT_TRUST_PROXY", "take the client address from X-Forwarded-For (only behind a proxy you run)"},
+	{"webhook-allow", "FAQBOT_WEBHOOK_ALLOW", "comma-separated CIDRs webhooks may reach although internal (loopback, private, link-local); empty: none"},
+	{"routing", "FAQBOT_ROUTING", "routing of article categories to ticket queues, e.g. account=account,payment=billing (empty: each category its own queue; unmapped ones go to general's)"},
+	{"senior-queue", "FAQBOT_SENIOR_QUEUE", "the queue angry users are routed to"},
+	{"sla", "FAQBOT_SLA", "first-response targets by priority, e.g. P1=30s,P2=5m,P3=2h (tiers left out keep these defaults)"},
+	{"claim-lease", "FAQBOT_CLAIM_LEASE", "how long a claimed ticket stays with a silent agent before it goes back to its queue"},
+	{"sweep-interval", "FAQBOT_SWEEP_INTERVAL", "how often tickets are swept: lapsed claims go back to their queue, SLA breaches rise a tier, unrated tickets close"},
 }
 
 func defaultConfig() config {
@@ -87,6 +101,9 @@ func defaultConfig() config {
 		RateBurst:       40,
 		RequestTimeout:  30 * time.Second,
 		ShutdownTimeout: 15 * time.Second,
+		SweepInterval:   10 * time.Second,
+		SeniorQueue:     "senior",
+		ClaimLease:      handoff.DefaultLease,
 	}
 }
 
@@ -180,6 +197,12 @@ func registerConfigFlags(fs *flag.FlagSet, cfg *config, getenv func(string) stri
 	duration(&cfg.RequestTimeout, "request-timeout")
 	duration(&cfg.ShutdownTimeout, "shutdown-timeout")
 	boolean(&cfg.TrustProxy, "trust-proxy")
+	duration(&cfg.SweepInterval, "sweep-interval")
+	str(&cfg.WebhookAllow, "webhook-allow")
+	str(&cfg.Queues, "routing")
+	str(&cfg.SeniorQueue, "senior-queue")
+	str(&cfg.SLA, "sla")
+	duration(&cfg.ClaimLease, "claim-lease")
 	return func() error { return errors.Join(envErrs...) }
 }
 
@@ -227,10 +250,46 @@ func (c config) Validate() error {
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		return errors.New("FAQBOT_RATE_LIMIT and FAQBOT_RATE_BURST must not be negative")
 	}
+	if _, err := webhooks.ParseAllow(c.WebhookAllow); err != nil {
+		return fmt.Errorf("FAQBOT_WEBHOOK_ALLOW / --webhook-allow: %w", err)
+	}
+	if c.SweepInterval <= 0 {
+		return fmt.Errorf("FAQBOT_SWEEP_INTERVAL / --sweep-interval: %v is not a positive duration such as 10s", c.SweepInterval)
+	}
+	if _, err := c.policy(); err != nil {
+		return err
+	}
 	if c.LLMTimeout <= 0 || c.RequestTimeout <= 0 || c.ShutdownTimeout <= 0 {
 		return errors.New("timeouts must be positive durations such as 30s")
 	}
 	return nil
+}
+
+// policy is the handoff policy the configuration asks for: the defaults with the routing, the
+// senior queue, the SLA targets and the claim lease replaced where set.
+func (c config) policy() (handoff.Policy, error) {
+	p := handoff.DefaultPolicy()
+	if strings.TrimSpace(c.Queues) != "" {
+		routing, err := handoff.ParseRouting(c.Queues)
+		if err != nil {
+			return p, fmt.Errorf("FAQBOT_ROUTING / --routing: %w", err)
+		}
+		p.QueueFor = routing
+	}
+	if err := handoff.CheckQueueName(c.SeniorQueue); err != nil {
+		return p, fmt.Errorf("FAQBOT_SENIOR_QUEUE / --senior-queue: %q %w", c.SeniorQueue, err)
+	}
+	p.SeniorQueue = c.SeniorQueue
+	sla, err := handoff.ParseSLA(c.SLA, p.SLA)
+	if err != nil {
+		return p, fmt.Errorf("FAQBOT_SLA / --sla: %w", err)
+	}
+	p.SLA = sla
+	if c.ClaimLease < 10*time.Second {
+		return p, fmt.Errorf("FAQBOT_CLAIM_LEASE / --claim-lease: %v is shorter than 10s", c.ClaimLease)
+	}
+	p.Lease = c.ClaimLease
+	return p, nil
 }
 
 // anonymousAllowed applies the documented default: anonymous chat is on in the demo mode (no

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faqbot/faqbot/handoff"
 	"github.com/faqbot/faqbot/knowledge"
 )
 
@@ -53,6 +54,15 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"dimension out of range", nil, []string{"--local-dimensions", "3"}, "FAQBOT_LOCAL_DIMENSIONS"},
 		{"openai embedder without key", map[string]string{"FAQBOT_EMBEDDER": "openai"}, nil, "OPENAI_API_KEY"},
 		{"unknown log format", map[string]string{"FAQBOT_LOG_FORMAT": "xml"}, nil, "FAQBOT_LOG_FORMAT"},
+		{"sweep interval not a duration", map[string]string{"FAQBOT_SWEEP_INTERVAL": "often"}, nil, "FAQBOT_SWEEP_INTERVAL"},
+		{"sweep interval zero", nil, []string{"--sweep-interval", "0s"}, "FAQBOT_SWEEP_INTERVAL"},
+		{"queues not pairs", map[string]string{"FAQBOT_ROUTING": "account"}, nil, "FAQBOT_ROUTING"},
+		{"queue name with spaces", nil, []string{"--routing", "payment=big money"}, "FAQBOT_ROUTING"},
+		{"senior queue not a name", map[string]string{"FAQBOT_SENIOR_QUEUE": "VIP!"}, nil, "FAQBOT_SENIOR_QUEUE"},
+		{"SLA tier unknown", map[string]string{"FAQBOT_SLA": "P0=10s"}, nil, "FAQBOT_SLA"},
+		{"SLA upside down", map[string]string{"FAQBOT_SLA": "P1=3h"}, nil, "FAQBOT_SLA"},
+		{"claim lease too short", nil, []string{"--claim-lease", "1s"}, "FAQBOT_CLAIM_LEASE"},
+		{"webhook allow-list not CIDRs", map[string]string{"FAQBOT_WEBHOOK_ALLOW": "10.0.0.0/8,intranet"}, nil, "FAQBOT_WEBHOOK_ALLOW"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +71,29 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+func TestConfigRoutesTickets(t *testing.T) {
+	cfg, _, err := parseConfig("serve", []string{"--sla", "P3=8h"}, envOf(map[string]string{
+		"FAQBOT_ROUTING": "account=account,payment=billing,general=general", "FAQBOT_SENIOR_QUEUE": "vip",
+		"FAQBOT_CLAIM_LEASE": "2m",
+	}), io.Discard, nil)
+	require.NoError(t, err)
+	p, err := cfg.policy()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"account", "billing", "general", "vip"}, p.Queues())
+	assert.Equal(t, 8*time.Hour, p.SLA[handoff.P3])
+	assert.Equal(t, 30*time.Second, p.SLA[handoff.P1], "tiers left out keep the default")
+	assert.Equal(t, 2*time.Minute, p.Lease)
+	angry := p.Open(handoff.OpenRequest{Category: "payment", Angry: true, Trigger: handoff.TriggerAngry}, time.Now())
+	assert.Equal(t, "vip", angry.Queue)
+
+	defaults, _, err := parseConfig("serve", nil, envOf(nil), io.Discard, nil)
+	require.NoError(t, err)
+	p, err = defaults.policy()
+	require.NoError(t, err)
+	assert.Equal(t, handoff.DefaultPolicy().Queues(), p.Queues())
+	assert.Equal(t, handoff.DefaultLease, p.Lease)
 }
 
 func TestConfigDefaultsOfDemoMode(t *testing.T) {

@@ -46,6 +46,37 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := a.loadDemo(ctx); err != nil {
 		return err
 	}
+	if a.warmSearch != nil {
+		// Loaded now, the lexical index does not slow down the first user's search (about a
+		// second per 30,000 articles); should this fail, that first search loads it instead.
+		start := time.Now()
+		if err := a.warmSearch(ctx); err != nil {
+			a.log.Warn("could not load the search index at start; the first search will", "err", err)
+		} else {
+			a.log.Info("search index loaded", "took", time.Since(start).Round(time.Millisecond))
+		}
+	}
+	// The ticket sweeper outlives ctx until HTTP has shut down (deferred calls run in reverse:
+	// this one before a.Close), so the pool closes under no worker.
+	sweepCtx, stopSweeps := context.WithCancel(context.WithoutCancel(ctx))
+	sweepsDone := make(chan struct{})
+	go func() {
+		defer close(sweepsDone)
+		a.bot.RunSweeps(sweepCtx, cfg.SweepInterval)
+	}()
+	defer func() { stopSweeps(); <-sweepsDone }()
+	// The webhook worker likewise: it stops after HTTP and before the pool. Attempts it cuts
+	// short are sent again by a replica (or by the next start) once their leases lapse.
+	hooksCtx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))
+	hooksDone := make(chan struct{})
+	go func() {
+		defer close(hooksDone)
+		_ = a.webhookWorker.Run(hooksCtx)
+	}()
+	defer func() { stopHooks(); <-hooksDone }()
+	// Live events across replicas; stopped after HTTP and before the pool, like the workers.
+	notifier, stopListening := a.listen()
+	defer stopListening()
 
 	handler := api.New(api.Config{
 		AdminToken:     cfg.AdminToken,
@@ -63,6 +94,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Auth:      a.auth,
 		Bot:       a.bot,
 		Ready:     a.ready,
+		Notifier:  notifier,
+		Webhooks:  a.webhooks,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

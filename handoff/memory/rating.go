@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/faqbot/faqbot/handoff"
 )
@@ -28,9 +29,10 @@ func (s *Store) Resolve(ctx context.Context, number, actor string) (handoff.Tick
 	}
 	from := t.Status
 	now := now()
-	t.Status, t.ResolvedAt, t.UpdatedAt = handoff.StatusResolved, now, now
+	// A resolved ticket holds no lease: nobody's silence can send it back to a queue.
+	t.Status, t.ResolvedAt, t.UpdatedAt, t.LeaseUntil = handoff.StatusResolved, now, now, time.Time{}
 	delete(s.open, t.ConversationID)
-	r.events = append(r.events, s.eventBy(actor, t.ID, now, handoff.EventResolved, map[string]string{"from": string(from)}))
+	s.add(r, s.eventBy(actor, t.ID, now, handoff.EventResolved, map[string]string{"from": string(from)}))
 	return copyTicket(*t), nil
 }
 
@@ -62,8 +64,8 @@ func (s *Store) Rate(ctx context.Context, number, ownerID string, score int, com
 	now := now()
 	rating.CreatedAt = now
 	r.rating = &rating
-	t.Status, t.UpdatedAt = handoff.StatusClosed, now
-	r.events = append(r.events, s.eventBy(handoff.ActorUser, t.ID, now, handoff.EventRated,
+	t.Status, t.UpdatedAt, t.ClosedAt = handoff.StatusClosed, now, now
+	s.add(r, s.eventBy(handoff.ActorUser, t.ID, now, handoff.EventRated,
 		map[string]string{"score": strconv.Itoa(score)}))
 	return rating, nil
 }

@@ -24,6 +24,9 @@ type Store struct {
 	tickets  map[int64]*record
 	byNumber map[string]int64
 	open     map[string]int64 // conversation id -> its queued or assigned ticket
+	// feed is every ticket's events in ID order, for EventsAfter; the entries share their
+	// Detail maps with the records', which nobody changes once written.
+	feed []handoff.Event
 }
 
 type record struct {
@@ -67,7 +70,7 @@ func (s *Store) InsertTicket(ctx context.Context, t *handoff.Ticket) error {
 	s.nextID++
 	t.ID = s.nextID
 	r := &record{ticket: copyTicket(*t)}
-	r.events = append(r.events, s.event(t.ID, t.CreatedAt, handoff.EventCreated, createdDetail(*t)))
+	s.add(r, s.event(t.ID, t.CreatedAt, handoff.EventCreated, createdDetail(*t)))
 	s.tickets[t.ID] = r
 	s.byNumber[t.Number] = t.ID
 	if isOpen(t.Status) {
@@ -102,6 +105,26 @@ func (s *Store) OpenTicketFor(ctx context.Context, conversationID string) (hando
 		return handoff.Ticket{}, fmt.Errorf("open ticket of conversation %q: %w", conversationID, handoff.ErrNotFound)
 	}
 	return copyTicket(s.tickets[id].ticket), nil
+}
+
+// ResolvedTicketFor implements handoff.Store.
+func (s *Store) ResolvedTicketFor(ctx context.Context, conversationID string) (handoff.Ticket, error) {
+	if err := ctx.Err(); err != nil {
+		return handoff.Ticket{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var latest *handoff.Ticket
+	for _, r := range s.tickets {
+		t := &r.ticket
+		if strings.EqualFold(t.ConversationID, conversationID) && t.Status == handoff.StatusResolved && (latest == nil || t.ID > latest.ID) {
+			latest = t
+		}
+	}
+	if latest == nil {
+		return handoff.Ticket{}, fmt.Errorf("resolved ticket of conversation %q: %w", conversationID, handoff.ErrNotFound)
+	}
+	return copyTicket(*latest), nil
 }
 
 // Ahead implements handoff.Store. A scan is fine at the sizes a memory store holds; the
@@ -158,7 +181,7 @@ func (s *Store) Escalate(ctx context.Context, number string, dueAt time.Time, re
 	}
 	now := now()
 	t.UpdatedAt = now
-	r.events = append(r.events, s.event(t.ID, now, handoff.EventEscalated, map[string]string{
+	s.add(r, s.event(t.ID, now, handoff.EventEscalated, map[string]string{
 		"from": from.String(), "to": t.Priority.String(), "reason": reason,
 	}))
 	return copyTicket(*t), nil
@@ -189,6 +212,14 @@ func (s *Store) lookup(number string) (*record, bool) {
 		return nil, false
 	}
 	return s.tickets[id], true
+}
+
+// add appends e to the ticket's history and to the store's feed. The caller has applied the
+// change: e records the queue the ticket is in after it, as the PostgreSQL trigger does.
+func (s *Store) add(r *record, e handoff.Event) {
+	r.events = append(r.events, e)
+	e.Queue = r.ticket.Queue
+	s.feed = append(s.feed, e)
 }
 
 // event numbers events across tickets, as the PostgreSQL identity column does.
@@ -227,8 +258,10 @@ func normalize(t *handoff.Ticket) {
 		t.UpdatedAt = t.CreatedAt
 	}
 	t.CreatedAt, t.UpdatedAt, t.DueAt = clock(t.CreatedAt), clock(t.UpdatedAt), clock(t.DueAt)
-	if !t.ResolvedAt.IsZero() {
-		t.ResolvedAt = clock(t.ResolvedAt)
+	for _, at := range []*time.Time{&t.ResolvedAt, &t.LeaseUntil, &t.FirstResponseAt, &t.BreachedAt, &t.ClosedAt} {
+		if !at.IsZero() {
+			*at = clock(*at)
+		}
 	}
 }
 

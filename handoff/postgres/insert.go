@@ -14,8 +14,9 @@ import (
 const insert = `WITH t AS (
 	INSERT INTO tickets (number, conversation_id, owner_id, status, priority, queue, category,
 		trigger, reason, question, summary, sentiment_trail, candidates, language, created_at,
-		due_at, assigned_to, updated_at, resolved_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $21)
+		due_at, assigned_to, updated_at, resolved_at, lease_until, first_response_at, breached_at, closed_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $21, $22, $23,
+		$24, $25)
 	RETURNING id
 ), e AS (
 	INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
@@ -49,10 +50,14 @@ func insertTicket(ctx context.Context, q querier, t *handoff.Ticket) error {
 		t.UpdatedAt = t.CreatedAt
 	}
 	t.CreatedAt, t.UpdatedAt, t.DueAt = clock(t.CreatedAt), clock(t.UpdatedAt), clock(t.DueAt)
-	var resolvedAt *time.Time
-	if !t.ResolvedAt.IsZero() {
-		t.ResolvedAt = clock(t.ResolvedAt)
-		resolvedAt = &t.ResolvedAt
+	// The times a ticket may carry or not: stored in microseconds, NULL when zero.
+	optional := []*time.Time{&t.ResolvedAt, &t.LeaseUntil, &t.FirstResponseAt, &t.BreachedAt, &t.ClosedAt}
+	nullable := make([]*time.Time, len(optional))
+	for i, at := range optional {
+		if !at.IsZero() {
+			*at = clock(*at)
+			nullable[i] = at
+		}
 	}
 	if err := t.Validate(); err != nil {
 		return err
@@ -74,7 +79,8 @@ func insertTicket(ctx context.Context, q querier, t *handoff.Ticket) error {
 	var id int64
 	err = q.QueryRow(ctx, insert, t.Number, t.ConversationID, t.OwnerID, string(t.Status), int(t.Priority),
 		t.Queue, t.Category, string(t.Trigger), t.Reason, t.Question, t.Summary, trail, cands, t.Language,
-		t.CreatedAt, t.DueAt, t.AssignedTo, t.UpdatedAt, handoff.ActorBot, detail, resolvedAt).Scan(&id)
+		t.CreatedAt, t.DueAt, t.AssignedTo, t.UpdatedAt, handoff.ActorBot, detail, nullable[0], nullable[1], nullable[2],
+		nullable[3], nullable[4]).Scan(&id)
 	if err != nil {
 		return dbError(err, "insert ticket %s", t.Number)
 	}

@@ -18,7 +18,7 @@ import (
 var resolve = `WITH cur AS (
 	SELECT id, status FROM tickets WHERE number = $1 AND status IN ('queued', 'assigned') FOR UPDATE
 ), up AS (
-	UPDATE tickets t SET status = 'resolved', resolved_at = $2, updated_at = $2
+	UPDATE tickets t SET status = 'resolved', resolved_at = $2, updated_at = $2, lease_until = NULL
 	FROM cur WHERE t.id = cur.id
 	RETURNING ` + selectList("t.") + `, cur.status AS old_status
 ), ev AS (
@@ -54,7 +54,7 @@ const rated = `WITH r AS (
 	INSERT INTO ratings (ticket_id, score, comment, created_at) VALUES ($1, $2, $3, $4)
 	RETURNING ticket_id
 ), up AS (
-	UPDATE tickets SET status = 'closed', updated_at = $4 FROM r WHERE tickets.id = r.ticket_id
+	UPDATE tickets SET status = 'closed', updated_at = $4, closed_at = $4 FROM r WHERE tickets.id = r.ticket_id
 ), ev AS (
 	INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
 	SELECT ticket_id, $4, $5::text, 'rated', jsonb_build_object('score', $2::text) FROM r

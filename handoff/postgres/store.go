@@ -32,7 +32,8 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 // columns is the select list ticketRow scans by name, in table order.
 var columns = []string{"id", "number", "conversation_id", "owner_id", "status", "priority", "queue",
 	"category", "trigger", "reason", "question", "summary", "sentiment_trail", "candidates", "language",
-	"created_at", "due_at", "assigned_to", "updated_at", "resolved_at"}
+	"created_at", "due_at", "assigned_to", "updated_at", "resolved_at", "lease_until", "first_response_at",
+	"breached_at", "closed_at"}
 
 // ticketColumns is columns for a SELECT; conversation_id is read as text.
 var ticketColumns = selectList("")
@@ -69,6 +70,10 @@ type ticketRow struct {
 	AssignedTo     string                   `db:"assigned_to"`
 	UpdatedAt      time.Time                `db:"updated_at"`
 	ResolvedAt     *time.Time               `db:"resolved_at"`
+	LeaseUntil     *time.Time               `db:"lease_until"`
+	FirstResponse  *time.Time               `db:"first_response_at"`
+	BreachedAt     *time.Time               `db:"breached_at"`
+	ClosedAt       *time.Time               `db:"closed_at"`
 }
 
 func (r ticketRow) ticket() handoff.Ticket {
@@ -98,6 +103,11 @@ func (r ticketRow) ticket() handoff.Ticket {
 		AssignedTo:     r.AssignedTo,
 		UpdatedAt:      r.UpdatedAt.UTC(),
 		ResolvedAt:     utcOrZero(r.ResolvedAt),
+
+		LeaseUntil:      utcOrZero(r.LeaseUntil),
+		FirstResponseAt: utcOrZero(r.FirstResponse),
+		BreachedAt:      utcOrZero(r.BreachedAt),
+		ClosedAt:        utcOrZero(r.ClosedAt),
 	}
 }
 
@@ -133,6 +143,17 @@ func (s *Store) OpenTicketFor(ctx context.Context, conversationID string) (hando
 	t, err := oneTicket(rows)
 	if err != nil {
 		return handoff.Ticket{}, lookupError(err, "open ticket of conversation %q", conversationID)
+	}
+	return t, nil
+}
+
+// ResolvedTicketFor implements handoff.Store.
+func (s *Store) ResolvedTicketFor(ctx context.Context, conversationID string) (handoff.Ticket, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+ticketColumns+` FROM tickets
+		WHERE conversation_id = $1 AND status = 'resolved' ORDER BY id DESC LIMIT 1`, conversationID)
+	t, err := oneTicket(rows)
+	if err != nil {
+		return handoff.Ticket{}, lookupError(err, "resolved ticket of conversation %q", conversationID)
 	}
 	return t, nil
 }

@@ -281,3 +281,39 @@ func testConcurrentRatings(t *testing.T, h Harness) {
 	require.NoError(t, err)
 	assert.Len(t, events, 3, "created, resolved, rated once")
 }
+
+// testResolvedTicketFor: the ticket a rating typed into the chat belongs to is the
+// conversation's latest resolved one, until it is rated.
+func testResolvedTicketFor(t *testing.T, h Harness) {
+	ctx := ctxFor(t)
+	owner := "owner-resolved-for"
+	conv := h.NewConversation(t, owner)
+	_, err := h.Store.ResolvedTicketFor(ctx, conv)
+	require.ErrorIs(t, err, handoff.ErrNotFound, "no ticket yet")
+
+	first := queued(conv, "general", handoff.P3, base.Add(time.Hour))
+	first.OwnerID = owner
+	first = insert(t, h.Store, first)
+	_, err = h.Store.ResolvedTicketFor(ctx, conv)
+	require.ErrorIs(t, err, handoff.ErrNotFound, "an open ticket is not resolved")
+	_, err = h.Store.Resolve(ctx, first.Number, "agent-1")
+	require.NoError(t, err)
+
+	second := queued(conv, "payment", handoff.P2, base.Add(2*time.Hour))
+	second.OwnerID = owner
+	second = insert(t, h.Store, second)
+	_, err = h.Store.Resolve(ctx, second.Number, "agent-2")
+	require.NoError(t, err)
+
+	got, err := h.Store.ResolvedTicketFor(ctx, conv)
+	require.NoError(t, err)
+	assert.Equal(t, second.Number, got.Number, "the latest one")
+	_, err = h.Store.Rate(ctx, second.Number, owner, 4, "")
+	require.NoError(t, err)
+	got, err = h.Store.ResolvedTicketFor(ctx, conv)
+	require.NoError(t, err)
+	assert.Equal(t, first.Number, got.Number, "a rated ticket is closed; the earlier one still waits")
+
+	_, err = h.Store.ResolvedTicketFor(ctx, h.NewConversation(t, owner))
+	require.ErrorIs(t, err, handoff.ErrNotFound, "another conversation's tickets are not this one's")
+}

@@ -58,6 +58,35 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"RateOnce", testRateOnce},
 		{"RateRejectsBadInput", testRateInvalid},
 		{"ConcurrentRatingsOneWins", testConcurrentRatings},
+		{"ResolvedTicketForIsTheLatestUnrated", testResolvedTicketFor},
+		// The agents' workflow (workflow.go).
+		{"ListOrderFiltersAndPages", testList},
+		{"ListRejectsBadQueries", testListInvalid},
+		{"ClaimTakesTheHeadOfTheQueues", testClaim},
+		{"ClaimNoneWaiting", testClaimNoneWaiting},
+		{"ClaimRejectsBadRequests", testClaimInvalid},
+		{"ConcurrentClaimsOneEach", testConcurrentClaims},
+		{"Respond", testRespond},
+		{"RespondConflicts", testRespondConflicts},
+		{"Transfer", testTransfer},
+		{"TransferConflicts", testTransferConflicts},
+		{"EventsAfterIsTheGlobalFeed", testEventsAfter},
+		{"EveryChangeHasItsEvent", testLifecycleEvents},
+	}
+	// The sweeps and the claims across every queue act on the whole store, which the
+	// subtests may share: they run one at a time, before the parallel subtests start, each in
+	// an era of its own (see the eras in workflow.go).
+	serial := []struct {
+		name string
+		fn   func(t *testing.T, h Harness)
+	}{
+		{"ListAndClaimAcrossQueues", testAcrossQueues},
+		{"SweepBreached", testSweepBreached},
+		{"ReleaseLapsed", testReleaseLapsed},
+		{"CloseUnrated", testCloseUnrated},
+	}
+	for _, tc := range serial {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newHarness(t)) })
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,6 +154,8 @@ func assertSameTicket(t *testing.T, want, got handoff.Ticket, msgAndArgs ...any)
 	}{
 		{"created_at", want.CreatedAt, got.CreatedAt}, {"due_at", want.DueAt, got.DueAt},
 		{"updated_at", want.UpdatedAt, got.UpdatedAt}, {"resolved_at", want.ResolvedAt, got.ResolvedAt},
+		{"lease_until", want.LeaseUntil, got.LeaseUntil}, {"first_response_at", want.FirstResponseAt, got.FirstResponseAt},
+		{"breached_at", want.BreachedAt, got.BreachedAt}, {"closed_at", want.ClosedAt, got.ClosedAt},
 	} {
 		assert.True(t, p.want.Equal(p.got), "%s: want %v, got %v", p.name, p.want, p.got)
 	}
@@ -135,6 +166,7 @@ func assertSameTicket(t *testing.T, want, got handoff.Ticket, msgAndArgs ...any)
 // (EmptyListsComeBackEmpty checks what the stores return).
 func plain(t handoff.Ticket) handoff.Ticket {
 	t.CreatedAt, t.DueAt, t.UpdatedAt, t.ResolvedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	t.LeaseUntil, t.FirstResponseAt, t.BreachedAt, t.ClosedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	if t.SentimentTrail == nil {
 		t.SentimentTrail = []handoff.SentimentPoint{}
 	}

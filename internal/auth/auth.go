@@ -59,9 +59,12 @@ func ParseRole(s string) (Role, error) {
 
 // Token is a minted token as the admin sees it; the secret is never part of it.
 type Token struct {
-	ID         int64
-	Name       string
-	Role       Role
+	ID   int64
+	Name string
+	Role Role
+	// Queues limits an agent token to some ticket queues; empty means every queue. Only
+	// agent tokens have any.
+	Queues     []string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
@@ -73,6 +76,9 @@ type Principal struct {
 	// TokenID is 0 for the configured admin token.
 	TokenID int64
 	Name    string
+	// Queues are the ticket queues an agent works; empty means every queue (and always for
+	// the admin).
+	Queues []string
 }
 
 // Has reports whether p may act in role r; the admin may act in every role.

@@ -48,7 +48,7 @@ func TestMigrateFromScratchIsIdempotentAndConcurrent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, len(files), version, "every embedded migration ran")
 
-	for _, table := range []string{"articles", "article_versions", "chunks", "lexicon", "knowledge_stats", "embedding_model"} {
+	for _, table := range []string{"articles", "article_versions", "chunks", "knowledge_changes", "knowledge_stats", "embedding_model"} {
 		var exists bool
 		require.NoError(t, conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists))
 		assert.True(t, exists, table)

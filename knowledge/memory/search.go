@@ -57,7 +57,7 @@ func (s *Store) Search(ctx context.Context, q knowledge.SearchQuery) ([]knowledg
 	for id, h := range found {
 		r := s.records[id]
 		simChunk := -1
-		if len(q.Vector) > 0 {
+		if len(q.Vector) > 0 && (h.VectorRank > 0 || !q.OmitLexicalOnlySimilarity) {
 			h.Similarity, simChunk = bestSimilarity(r.chunks, q.Vector, qn)
 		}
 		var best int

@@ -93,11 +93,14 @@ func recordModel(ctx context.Context, tx pgx.Tx, m knowledge.EmbeddingModel) err
 }
 
 // typeEmbeddings fixes the embedding column to dims and drops the HNSW index built for another.
+// Changing the type resets the column's storage to the type's (EXTERNAL), so the same command
+// sets MAIN again (see migration 011_search.sql).
 func typeEmbeddings(ctx context.Context, tx pgx.Tx, dims int) error {
 	if _, err := tx.Exec(ctx, "DROP INDEX IF EXISTS chunks_embedding_idx"); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, fmt.Sprintf("ALTER TABLE chunks ALTER COLUMN embedding TYPE vector(%d)", dims))
+	_, err := tx.Exec(ctx, fmt.Sprintf(
+		"ALTER TABLE chunks ALTER COLUMN embedding TYPE vector(%d), ALTER COLUMN embedding SET STORAGE MAIN", dims))
 	return err
 }
 
@@ -126,12 +129,6 @@ func buildIndex(ctx context.Context, tx pgx.Tx, dims int) error {
 	return err
 }
 
-// buildTermsIndex builds the GIN index of the lexical terms (as the migration does).
-func buildTermsIndex(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, "CREATE INDEX chunks_terms_idx ON chunks USING gin (terms)")
-	return err
-}
-
 func mismatch(have, want knowledge.EmbeddingModel) error {
 	return fmt.Errorf("the store holds vectors of %s (%d dimensions), not %s (%d dimensions); run `faqbot reindex`: %w",
 		have.Name, have.Dimensions, want.Name, want.Dimensions, knowledge.ErrModelMismatch)
@@ -150,6 +147,7 @@ func (s *Store) Reindex(ctx context.Context, m knowledge.EmbeddingModel,
 		return 0, err
 	}
 	var count int
+	var gen int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := lockWriters(ctx, tx); err != nil {
 			return err
@@ -166,28 +164,25 @@ func (s *Store) Reindex(ctx context.Context, m knowledge.EmbeddingModel,
 		if count, err = stageChunks(ctx, tx, m, chunk); err != nil {
 			return err
 		}
-		for _, q := range []string{"TRUNCATE chunks, lexicon", "DROP INDEX chunks_terms_idx"} {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, "TRUNCATE chunks"); err != nil {
+			return err
 		}
 		if err := typeEmbeddings(ctx, tx, m.Dimensions); err != nil {
 			return err
 		}
 		for _, q := range []string{
 			"INSERT INTO chunks SELECT * FROM reindexed",
-			"INSERT INTO lexicon (term, df) SELECT t, count(*) FROM chunks, unnest(terms) AS t GROUP BY t",
-			`UPDATE knowledge_stats SET (chunks, total_length, loose_chunks) = (SELECT count(*), coalesce(sum(length), 0),
-				count(*) FILTER (WHERE length < cardinality(terms)) FROM chunks)`,
+			"UPDATE knowledge_stats SET (chunks, total_length) = (SELECT count(*), coalesce(sum(length), 0) FROM chunks)",
 		} {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return err
 			}
 		}
-		// Built after the copy: one build is faster than growing an index row by row.
-		if err := buildTermsIndex(ctx, tx); err != nil {
+		// Chunk texts may change while versions stay: every replica reloads (see contentCache).
+		if gen, err = logChanges(ctx, tx, nil, true); err != nil {
 			return err
 		}
+		// Built after the copy: one build is faster than growing an index row by row.
 		if err := buildIndex(ctx, tx, m.Dimensions); err != nil {
 			return err
 		}
@@ -196,6 +191,7 @@ func (s *Store) Reindex(ctx context.Context, m knowledge.EmbeddingModel,
 	if err != nil {
 		return 0, dbError(err, "reindex")
 	}
+	s.lex.wrote(gen)
 	return count, nil
 }
 

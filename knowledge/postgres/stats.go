@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"sort"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -39,60 +38,49 @@ func termKeys(terms []string) []string {
 	return out
 }
 
-// statsDelta accumulates how a transaction changes the corpus statistics: chunk count, summed
-// length and per-term document frequency.
+// statsDelta accumulates how a transaction changes the chunk count and summed length, which
+// tell a write whether it is large enough to rebuild the HNSW index (apply).
 type statsDelta struct {
-	chunks, length, loose int64
-	df                    map[string]int32
+	chunks, length int64
 }
 
-func (d *statsDelta) add(terms []string, length, sign int) {
-	if d.df == nil {
-		d.df = make(map[string]int32)
-	}
+func (d *statsDelta) add(length, sign int) {
 	d.chunks += int64(sign)
 	d.length += int64(sign * length)
-	if length < len(terms) {
-		d.loose += int64(sign)
-	}
-	for _, t := range terms {
-		d.df[t] += int32(sign)
-	}
 }
 
-// apply writes the delta in one round trip. Terms are sorted so the row locks are taken in one
-// order; frequencies that reach zero are removed, as a term no chunk holds has no df.
 func (d *statsDelta) apply(ctx context.Context, tx pgx.Tx) error {
-	if d.chunks == 0 && d.length == 0 && len(d.df) == 0 {
+	if d.chunks == 0 && d.length == 0 {
 		return nil
 	}
-	var upTerms, downTerms []string
-	var upDF, downDF []int32
-	terms := make([]string, 0, len(d.df))
-	for t := range d.df {
-		terms = append(terms, t)
-	}
-	sort.Strings(terms)
-	for _, t := range terms {
-		switch n := d.df[t]; {
-		case n > 0:
-			upTerms, upDF = append(upTerms, t), append(upDF, n)
-		case n < 0:
-			downTerms, downDF = append(downTerms, t), append(downDF, n)
-		}
-	}
-	b := &pgx.Batch{}
-	b.Queue("UPDATE knowledge_stats SET chunks = chunks + $1, total_length = total_length + $2, loose_chunks = loose_chunks + $3",
-		d.chunks, d.length, d.loose)
-	if len(upTerms) > 0 {
-		b.Queue(`INSERT INTO lexicon AS l (term, df)
-			SELECT * FROM unnest($1::text[], $2::int[])
-			ON CONFLICT (term) DO UPDATE SET df = l.df + excluded.df`, upTerms, upDF)
-	}
-	if len(downTerms) > 0 {
-		b.Queue(`UPDATE lexicon AS l SET df = l.df + d.n
-			FROM unnest($1::text[], $2::int[]) AS d(term, n) WHERE l.term = d.term`, downTerms, downDF)
-		b.Queue(`DELETE FROM lexicon WHERE term = ANY($1) AND df = 0`, downTerms)
-	}
-	return tx.SendBatch(ctx, b).Close()
+	_, err := tx.Exec(ctx, "UPDATE knowledge_stats SET chunks = chunks + $1, total_length = total_length + $2", d.chunks, d.length)
+	return err
+}
+
+// Bounds of the change log that replicas catch their lexical index up from (lexsync.go).
+const (
+	// maxLoggedChanges: a write touching more articles than this moves the horizon instead of
+	// listing them all; every replica then reloads its index, which is about as fast.
+	maxLoggedChanges = 2000
+	// keptGenerations: how many writes' changes stay listed for a replica that fell behind.
+	keptGenerations = 10000
+)
+
+// logChanges bumps the generation of the knowledge base and lists the articles a write
+// touched, in the write's transaction and under the writers' lock, so that generations are
+// committed in order. everything says the write replaced every article (a reindex, an import
+// of the whole base). It returns the new generation.
+func logChanges(ctx context.Context, tx pgx.Tx, ids []int64, everything bool) (int64, error) {
+	all := everything || len(ids) > maxLoggedChanges
+	var gen int64
+	err := tx.QueryRow(ctx, `WITH g AS (
+			UPDATE knowledge_stats SET generation = generation + 1,
+			       horizon = CASE WHEN $2 THEN generation + 1 ELSE greatest(horizon, generation + 1 - $3) END
+			RETURNING generation, horizon),
+		logged AS (
+			INSERT INTO knowledge_changes (generation, article_id)
+			SELECT DISTINCT g.generation, id FROM g, unnest($1::bigint[]) AS id WHERE NOT $2),
+		pruned AS (DELETE FROM knowledge_changes c USING g WHERE c.generation <= g.horizon)
+		SELECT generation FROM g`, ids, all, keptGenerations).Scan(&gen)
+	return gen, err
 }

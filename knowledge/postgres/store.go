@@ -1,10 +1,10 @@
 // Package postgres is the knowledge.Store on PostgreSQL with pgvector: articles and their
-// history, chunks with HNSW-indexed embeddings and GIN-indexed lexical terms, and a hybrid
-// search that ranks in one SQL statement as knowledge.SearchQuery specifies. Two sides are
-// approximate by design, both bounded so that a search costs about the same at 100,000
-// articles as at 10,000: the vector side reads the HNSW index (see internal/postgres
-// HNSWEfSearch) and the lexical side draws its candidates from the rarer query terms only (see
-// firstBudget). Every score it reports is exact.
+// history, chunks with HNSW-indexed embeddings and their lexical terms, and the hybrid search
+// knowledge.SearchQuery specifies. The vector side reads the HNSW index (approximate, see
+// internal/postgres HNSWEfSearch); the lexical side runs exactly on an index of the chunks'
+// terms in this process's memory (lexindex.go), which every search checks against the
+// database's generation counter in the statement it runs anyway (lexsync.go). Every score it
+// reports is exact.
 //
 // The pool must come from internal/postgres.Connect (pgvector types registered, HNSW search
 // settings applied) on a database that internal/postgres.Migrate has brought up to date.
@@ -27,16 +27,28 @@ import (
 
 var _ knowledge.Store = (*Store)(nil)
 
-// Store is a knowledge.Store on a pgx pool. It is safe for concurrent use.
+// Store is a knowledge.Store on a pgx pool. It is safe for concurrent use. Each Store holds
+// its own lexical index and article cache, so a process should make one per database.
 type Store struct {
-	pool *pgxpool.Pool
-	// The lexical cascade's budgets (see firstBudget); tests shrink them to reach every level.
-	firstBudget, secondBudget int
+	pool    *pgxpool.Pool
+	lex     *lexIndex
+	content *contentCache
 }
 
-// New returns a store on pool.
+// New returns a store on pool. Its lexical index is loaded by the first search (or Warm).
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, firstBudget: firstBudget, secondBudget: secondBudget}
+	content := newContentCache(defaultContentBytes)
+	return &Store{pool: pool, lex: newLexIndex(pool, content), content: content}
+}
+
+// Warm loads the lexical index now rather than at the first search, which it would otherwise
+// slow down by the load (about a second per 30,000 articles).
+func (s *Store) Warm(ctx context.Context) error {
+	if _, err := s.lex.readLocked(ctx); err != nil {
+		return dbError(err, "load the lexical index")
+	}
+	s.lex.mu.RUnlock()
+	return nil
 }
 
 // articleColumns is the select list that articleRow scans by name.

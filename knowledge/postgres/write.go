@@ -16,7 +16,10 @@ func (s *Store) CreateArticle(ctx context.Context, a *knowledge.Article, chunks 
 	if a == nil {
 		return fmt.Errorf("create article: no article: %w", knowledge.ErrInvalid)
 	}
-	var done []write
+	var (
+		done []write
+		gen  int64
+	)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		lock, err := lockWriters(ctx, tx)
 		if err != nil {
@@ -27,11 +30,13 @@ func (s *Store) CreateArticle(ctx context.Context, a *knowledge.Article, chunks 
 			return err
 		}
 		done = []write{w}
-		return apply(ctx, tx, lock, done, knowledge.Now())
+		gen, err = apply(ctx, tx, lock, done, knowledge.Now())
+		return err
 	})
 	if err != nil {
 		return dbError(err, "create article")
 	}
+	s.lex.wrote(gen)
 	*a = done[0].article
 	return nil
 }
@@ -41,7 +46,10 @@ func (s *Store) UpdateArticle(ctx context.Context, a *knowledge.Article, chunks 
 	if a == nil {
 		return fmt.Errorf("update article: no article: %w", knowledge.ErrInvalid)
 	}
-	var done []write
+	var (
+		done []write
+		gen  int64
+	)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		lock, err := lockWriters(ctx, tx)
 		if err != nil {
@@ -57,17 +65,20 @@ func (s *Store) UpdateArticle(ctx context.Context, a *knowledge.Article, chunks 
 		}
 		w.prev = &cur
 		done = []write{w}
-		return apply(ctx, tx, lock, done, knowledge.Now())
+		gen, err = apply(ctx, tx, lock, done, knowledge.Now())
+		return err
 	})
 	if err != nil {
 		return dbError(err, "update article %d", a.ID)
 	}
+	s.lex.wrote(gen)
 	*a = done[0].article
 	return nil
 }
 
 // DeleteArticle implements knowledge.Store.
 func (s *Store) DeleteArticle(ctx context.Context, id int64, version int) error {
+	var gen int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := lockWriters(ctx, tx); err != nil {
 			return err
@@ -82,11 +93,17 @@ func (s *Store) DeleteArticle(ctx context.Context, id int64, version int) error 
 		if _, err := tx.Exec(ctx, "DELETE FROM articles WHERE id = $1", id); err != nil {
 			return err
 		}
-		return delta.apply(ctx, tx)
+		if err := delta.apply(ctx, tx); err != nil {
+			return err
+		}
+		var err error
+		gen, err = logChanges(ctx, tx, []int64{id}, false)
+		return err
 	})
 	if err != nil {
 		return dbError(err, "delete article %d", id)
 	}
+	s.lex.wrote(gen)
 	return nil
 }
 
@@ -109,6 +126,7 @@ func (s *Store) UpsertArticles(ctx context.Context, items []knowledge.ArticleChu
 			inBatch[ext] = i
 		}
 	}
+	var gen int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		lock, err := lockWriters(ctx, tx)
 		if err != nil {
@@ -122,11 +140,13 @@ func (s *Store) UpsertArticles(ctx context.Context, items []knowledge.ArticleChu
 		if err := findExisting(ctx, tx, writes, inBatch); err != nil {
 			return err
 		}
-		return apply(ctx, tx, lock, writes, knowledge.Now())
+		gen, err = apply(ctx, tx, lock, writes, knowledge.Now())
+		return err
 	})
 	if err != nil {
 		return nil, dbError(err, "upsert %d articles", len(items))
 	}
+	s.lex.wrote(gen)
 	out := make([]knowledge.UpsertResult, len(writes))
 	for i, w := range writes {
 		*items[i].Article = w.article
@@ -231,16 +251,17 @@ func findExisting(ctx context.Context, tx pgx.Tx, writes []write, byExternal map
 // them (see apply).
 const bulkMinChunks = 2000
 
-// apply writes articles and chunks and keeps the corpus statistics in step. The caller holds
-// the writers' lock and has locked and checked every article being replaced. The writes'
-// articles get their new id, version and times; the caller publishes them after the commit.
+// apply writes articles and chunks, keeps the statistics in step and logs the change for the
+// lexical indexes (logChanges), returning the new generation. The caller holds the writers'
+// lock and has locked and checked every article being replaced. The writes' articles get their
+// new id, version and times; the caller publishes them after the commit.
 //
 // A write that at least doubles the chunks (an import into a new or small knowledge base)
-// drops the HNSW and GIN indexes, loads, and builds them again: building an HNSW index is an
-// order of magnitude cheaper per vector than inserting into one. The price is that searches
-// wait for the commit, since dropping an index locks the table; a smaller write leaves the
-// indexes in place and searches go on.
-func apply(ctx context.Context, tx pgx.Tx, lock writeLock, writes []write, now time.Time) error {
+// drops the HNSW index, loads, and builds it again: building an HNSW index is an order of
+// magnitude cheaper per vector than inserting into one. The price is that searches wait for
+// the commit, since dropping an index locks the table; a smaller write leaves the index in
+// place and searches go on.
+func apply(ctx context.Context, tx pgx.Tx, lock writeLock, writes []write, now time.Time) (int64, error) {
 	var created, replaced []*write
 	incoming := 0
 	for i := range writes {
@@ -259,37 +280,39 @@ func apply(ctx context.Context, tx pgx.Tx, lock writeLock, writes []write, now t
 	bulk := int64(incoming) >= max(bulkMinChunks, lock.chunks)
 	everything := false
 	if bulk {
-		if _, err := tx.Exec(ctx, "DROP INDEX IF EXISTS chunks_embedding_idx, chunks_terms_idx"); err != nil {
-			return err
+		if _, err := tx.Exec(ctx, "DROP INDEX IF EXISTS chunks_embedding_idx"); err != nil {
+			return 0, err
 		}
 		var err error
 		if everything, err = replacesEverything(ctx, tx, replaced); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	var delta statsDelta
 	if err := replaceArticles(ctx, tx, replaced, everything, &delta); err != nil {
-		return err
+		return 0, err
 	}
 	if err := createArticles(ctx, tx, created); err != nil {
-		return err
+		return 0, err
 	}
 	if err := copyChunks(ctx, tx, writes, &delta); err != nil {
-		return err
+		return 0, err
 	}
 	if err := delta.apply(ctx, tx); err != nil {
-		return err
+		return 0, err
 	}
-	if !bulk {
-		return nil
+	ids := make([]int64, len(writes))
+	for i := range writes {
+		ids[i] = writes[i].article.ID
 	}
-	if err := buildTermsIndex(ctx, tx); err != nil {
-		return err
+	gen, err := logChanges(ctx, tx, ids, everything)
+	if err != nil {
+		return 0, err
 	}
-	if lock.indexed && lock.dims != nil {
-		return buildIndex(ctx, tx, *lock.dims)
+	if bulk && lock.indexed && lock.dims != nil {
+		return gen, buildIndex(ctx, tx, *lock.dims)
 	}
-	return nil
+	return gen, nil
 }
 
 // createArticles inserts with ids drawn beforehand, so one COPY writes them all and each write
@@ -366,8 +389,8 @@ func replaceArticles(ctx context.Context, tx pgx.Tx, replaced []*write, everythi
 	}
 	if everything {
 		for _, q := range []string{
-			"TRUNCATE chunks, lexicon",
-			"UPDATE knowledge_stats SET chunks = 0, total_length = 0, loose_chunks = 0",
+			"TRUNCATE chunks",
+			"UPDATE knowledge_stats SET chunks = 0, total_length = 0",
 		} {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return err
@@ -380,16 +403,13 @@ func replaceArticles(ctx context.Context, tx pgx.Tx, replaced []*write, everythi
 
 // deleteChunks removes the chunks of articles and counts them out of the statistics.
 func deleteChunks(ctx context.Context, tx pgx.Tx, ids []int64, delta *statsDelta) error {
-	rows, err := tx.Query(ctx, "DELETE FROM chunks WHERE article_id = ANY($1) RETURNING terms, length", ids)
+	rows, err := tx.Query(ctx, "DELETE FROM chunks WHERE article_id = ANY($1) RETURNING length", ids)
 	if err != nil {
 		return err
 	}
-	var (
-		terms  []string
-		length int
-	)
-	_, err = pgx.ForEachRow(rows, []any{&terms, &length}, func() error {
-		delta.add(terms, length, -1)
+	var length int
+	_, err = pgx.ForEachRow(rows, []any{&length}, func() error {
+		delta.add(length, -1)
 		return nil
 	})
 	return err
@@ -415,7 +435,7 @@ func appendChunkRows(rows [][]any, a *knowledge.Article, chunks []knowledge.Chun
 	published := a.Status == knowledge.StatusPublished
 	for _, c := range chunks {
 		terms := termKeys(c.Terms)
-		delta.add(terms, c.Length, 1)
+		delta.add(c.Length, 1)
 		var emb any
 		if c.Embedding != nil {
 			emb = pgvector.NewVector(c.Embedding)

@@ -73,6 +73,9 @@ func rankingQueries() map[string]knowledge.SearchQuery {
 	q.K1, q.B, q.RRFK, q.VectorWeight, q.LexicalWeight, q.LanguageBonus = 0.9, 0.4, 10, 2, 0.5, 0.05
 	qs["other weights"] = q
 	qs["unknown and repeated terms"] = query([]string{"zzz", "password", "password", "qqq", "my"}, nil, "")
+	q = query(knowledge.Tokenize("how do I reset my password on the live stream"), []float32{0.5, 0.1, 0.7, 0.2}, "en")
+	q.PerSide, q.OmitLexicalOnlySimilarity = 2, true
+	qs["lexical-only similarity omitted"] = q
 	return qs
 }
 

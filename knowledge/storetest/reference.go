@@ -71,7 +71,7 @@ func Reference(corpus []Stored, q knowledge.SearchQuery) []knowledge.Hit {
 		}
 		h.Article = d.Article
 		shown := -1
-		if useVector {
+		if useVector && (h.VectorRank > 0 || !q.OmitLexicalOnlySimilarity) {
 			h.Similarity, shown = bestSimilarity(d.Chunks, q.Vector)
 		}
 		score, lexAt := lex.best(d.Chunks, kept, q.K1, q.B)

@@ -143,3 +143,38 @@ func testSearchLimits(t *testing.T, s knowledge.Store) {
 	require.NoError(t, err)
 	assert.Empty(t, hits, "an empty store finds nothing")
 }
+
+// testOmitLexicalOnlySimilarity checks that OmitLexicalOnlySimilarity zeroes the similarity of
+// the articles only the lexical side ranked, and of no other.
+func testOmitLexicalOnlySimilarity(t *testing.T, s knowledge.Store) {
+	ctx := ctxFor(t)
+	require.NoError(t, s.EnsureModel(ctx, testModel))
+	near := newArticle("", "en", "payment", knowledge.StatusPublished, "Where is my payout?", "In the wallet.")
+	near = create(t, s, near, chunked(near, []float32{0, 1, 0, 0}, []float32{0, 1, 0, 0}))
+	worded := newArticle("", "en", "account", knowledge.StatusPublished, "How do I reset my password?", "Use the link.")
+	worded = create(t, s, worded, chunked(worded, []float32{1, 0, 0.2, 0}, []float32{1, 0, 0.2, 0}))
+	q := query(knowledge.Tokenize("reset password"), []float32{0, 1, 0.1, 0}, "en")
+	q.PerSide = 1 // the vector side ranks near only; the lexical side worded only
+
+	byID := func(hits []knowledge.Hit) map[int64]knowledge.Hit {
+		out := map[int64]knowledge.Hit{}
+		for _, h := range hits {
+			out[h.Article.ID] = h
+		}
+		return out
+	}
+	full, err := s.Search(ctx, q)
+	require.NoError(t, err)
+	q.OmitLexicalOnlySimilarity = true
+	spared, err := s.Search(ctx, q)
+	require.NoError(t, err)
+	require.Len(t, full, 2)
+	require.Len(t, spared, 2)
+	f, o := byID(full), byID(spared)
+	assert.Equal(t, 0, f[worded.ID].VectorRank)
+	assert.Positive(t, f[worded.ID].Similarity, "computed off its side by default")
+	assert.Zero(t, o[worded.ID].Similarity, "omitted on request")
+	assert.Equal(t, f[worded.ID].ChunkText, o[worded.ID].ChunkText, "the lexical side still picks the chunk shown")
+	assert.InDelta(t, f[near.ID].Similarity, o[near.ID].Similarity, Tolerance, "a vector-ranked hit keeps it")
+	assert.Positive(t, o[near.ID].Similarity)
+}

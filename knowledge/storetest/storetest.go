@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) knowledge.Store) {
 		{"SearchCategoryFilter", testSearchCategory},
 		{"SearchLanguageBonus", testSearchLanguageBonus},
 		{"SearchRejectsBadLimits", testSearchLimits},
+		{"SearchOmitsLexicalOnlySimilarity", testOmitLexicalOnlySimilarity},
 		{"RankingMatchesReference", testRanking},
 		{"EnsureModel", testEnsureModel},
 		{"EnsureModelSeesUnrecordedVectors", testEnsureModelUnrecorded},

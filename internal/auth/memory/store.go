@@ -5,6 +5,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -92,8 +93,12 @@ func (m *Store) TouchToken(_ context.Context, id int64, at time.Time) error {
 	return nil
 }
 
-// copyToken keeps callers from sharing the store's time pointers.
+// copyToken keeps callers from sharing the store's time pointers and queue slice.
 func copyToken(t auth.Token) auth.Token {
+	t.Queues = slices.Clip(slices.Clone(t.Queues))
+	if len(t.Queues) == 0 {
+		t.Queues = nil // as the PostgreSQL store returns an empty array
+	}
 	if t.LastUsedAt != nil {
 		v := *t.LastUsedAt
 		t.LastUsedAt = &v

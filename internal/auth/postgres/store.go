@@ -29,6 +29,7 @@ type tokenRow struct {
 	ID         int64      `db:"id"`
 	Name       string     `db:"name"`
 	Role       string     `db:"role"`
+	Queues     []string   `db:"queues"`
 	CreatedAt  time.Time  `db:"created_at"`
 	LastUsedAt *time.Time `db:"last_used_at"`
 	RevokedAt  *time.Time `db:"revoked_at"`
@@ -36,6 +37,9 @@ type tokenRow struct {
 
 func (r tokenRow) token() auth.Token {
 	t := auth.Token{ID: r.ID, Name: r.Name, Role: auth.Role(r.Role), CreatedAt: r.CreatedAt.UTC()}
+	if len(r.Queues) > 0 {
+		t.Queues = r.Queues
+	}
 	if r.LastUsedAt != nil {
 		v := r.LastUsedAt.UTC()
 		t.LastUsedAt = &v
@@ -47,12 +51,16 @@ func (r tokenRow) token() auth.Token {
 	return t
 }
 
-const columns = `id, name, role, created_at, last_used_at, revoked_at`
+const columns = `id, name, role, queues, created_at, last_used_at, revoked_at`
 
 func (s *Store) CreateToken(ctx context.Context, t *auth.Token, hash []byte) error {
+	queues := t.Queues
+	if queues == nil {
+		queues = []string{} // the column is NOT NULL; a nil slice would be sent as NULL
+	}
 	err := s.pool.QueryRow(ctx,
-		`INSERT INTO api_tokens (name, role, hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-		t.Name, string(t.Role), hash, t.CreatedAt).Scan(&t.ID)
+		`INSERT INTO api_tokens (name, role, queues, hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		t.Name, string(t.Role), queues, hash, t.CreatedAt).Scan(&t.ID)
 	if err != nil {
 		return fmt.Errorf("create token: %w", domainErr(err))
 	}

@@ -23,6 +23,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
 	t.Run("revoke", func(t *testing.T) { testRevoke(t, newStore(t)) })
 	t.Run("touch", func(t *testing.T) { testTouch(t, newStore(t)) })
 	t.Run("unknown ids", func(t *testing.T) { testUnknown(t, newStore(t)) })
+	t.Run("agent queues", func(t *testing.T) { testQueues(t, newStore(t)) })
 }
 
 // at is a fixed time with the microsecond precision both stores keep.
@@ -137,4 +138,28 @@ func testUnknown(t *testing.T, s auth.Store) {
 	require.NoError(t, err)
 	assert.Empty(t, page)
 	assert.False(t, more)
+}
+
+func testQueues(t *testing.T, s auth.Store) {
+	ctx := context.Background()
+	tok := auth.Token{Name: "payments desk", Role: auth.RoleAgent, Queues: []string{"payment", "付款"}, CreatedAt: at}
+	require.NoError(t, s.CreateToken(ctx, &tok, hashOf("payments desk")))
+	create(t, s, "all queues", auth.RoleAgent)
+
+	got, err := s.TokenByHash(ctx, hashOf("payments desk"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"payment", "付款"}, got.Queues)
+	got.Queues[0] = "changed by the caller"
+	again, err := s.TokenByHash(ctx, hashOf("payments desk"))
+	require.NoError(t, err)
+	assert.Equal(t, "payment", again.Queues[0], "the store keeps its own copy")
+
+	got, err = s.TokenByHash(ctx, hashOf("all queues"))
+	require.NoError(t, err)
+	assert.Empty(t, got.Queues)
+
+	page, _, err := s.ListTokens(ctx, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, page, 2)
+	assert.Equal(t, []string{"payment", "付款"}, page[0].Queues, "lists show the queues too")
 }

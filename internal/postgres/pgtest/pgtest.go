@@ -201,6 +201,11 @@ func (s *server) ensureTemplate(ctx context.Context) error {
 		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)")
 		return fmt.Errorf("migrate the template database: %w", err)
 	}
+	// The comment dates the template: dropStale leaves another migration set's template alone
+	// for a while, since a test run of another checkout (another branch) may be using it.
+	if _, err := conn.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS '%d'", ident, time.Now().Unix())); err != nil {
+		return fmt.Errorf("date the template database: %w", err)
+	}
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+ident+" RENAME TO "+pgx.Identifier{s.template}.Sanitize()); err != nil {
 		return fmt.Errorf("rename the template database: %w", err)
 	}
@@ -216,23 +221,33 @@ func databaseExists(ctx context.Context, conn *pgx.Conn, name string) (bool, err
 // dropStale removes what earlier runs left: test databases of killed processes and templates of
 // older migration sets. Failures are ignored: another process may still use them.
 func dropStale(ctx context.Context, admin *pgxpool.Pool, current string) {
-	rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'faqbot\\_t%'")
+	rows, err := admin.Query(ctx, `SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '')
+		FROM pg_database WHERE datname LIKE 'faqbot\_t%'`)
 	if err != nil {
 		return
 	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	type database struct{ name, comment string }
+	dbs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (database, error) {
+		var d database
+		return d, r.Scan(&d.name, &d.comment)
+	})
 	if err != nil {
 		return
 	}
-	for _, name := range names {
-		drop := false
+	olderThanStale := func(stamp string) bool {
+		sec, err := strconv.ParseInt(stamp, 10, 64)
+		return err == nil && time.Since(time.Unix(sec, 0)) > staleAfter
+	}
+	for _, d := range dbs {
+		name, drop := d.name, false
 		switch {
 		case strings.HasPrefix(name, testPrefix):
 			stamp, _, _ := strings.Cut(strings.TrimPrefix(name, testPrefix), "_")
-			sec, err := strconv.ParseInt(stamp, 10, 64)
-			drop = err == nil && time.Since(time.Unix(sec, 0)) > staleAfter
+			drop = olderThanStale(stamp)
 		case strings.HasPrefix(name, templatePrefix):
-			drop = name != current && !strings.HasSuffix(name, "_wip")
+			// Templates made before they were dated (no comment) count as stale.
+			drop = name != current && !strings.HasSuffix(name, "_wip") &&
+				(d.comment == "" || olderThanStale(d.comment))
 		}
 		if drop {
 			dropDatabase(ctx, admin, name, false)
