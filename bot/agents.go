@@ -267,13 +267,17 @@ type SweepReport struct {
 	Released []handoff.Ticket // leases that lapsed: back in their queues
 	Breached []handoff.Ticket // past their SLA without a first response: raised one tier
 	Closed   []handoff.Ticket // resolved long ago and never rated
+	// ExpiredKeys counts the Idempotency-Keys deleted for being older than Config.TurnKeyTTL.
+	ExpiredKeys int
 }
 
 // Sweep does what nobody else does when time passes: tickets whose agent went silent go
-// back to their queue (and their user is told), tickets past their SLA rise one tier, and
-// resolved tickets nobody rated are closed after Policy.CloseUnratedAfter. Each step runs
-// even when another fails; the errors are joined. Every replica may sweep: the ticket store
-// changes each ticket once, and only what it changed is reported.
+// back to their queue (and their user is told), tickets past their SLA rise one tier,
+// resolved tickets nobody rated are closed after Policy.CloseUnratedAfter, and
+// Idempotency-Keys older than Config.TurnKeyTTL are deleted (one batch per sweep, see
+// ExpireTurnKeysBatch). Each step runs even when another fails; the errors are joined. Every
+// replica may sweep: the ticket store changes each ticket once, the bot store deletes each
+// key once, and only what changed is reported.
 func (e *Engine) Sweep(ctx context.Context, now time.Time) (SweepReport, error) {
 	var (
 		r    SweepReport
@@ -299,7 +303,21 @@ func (e *Engine) Sweep(ctx context.Context, now time.Time) (SweepReport, error) 
 	if r.Closed, err = e.tickets.CloseUnrated(ctx, now.Add(-age)); err != nil {
 		errs = append(errs, fmt.Errorf("close unrated tickets: %w", err))
 	}
+	if r.ExpiredKeys, err = e.store.ExpireTurnKeys(ctx, now.Add(-e.turnKeyTTL())); err != nil {
+		errs = append(errs, fmt.Errorf("expire idempotency keys: %w", err))
+	}
 	return r, errors.Join(errs...)
+}
+
+// turnKeyTTL is Config.TurnKeyTTL, but never shorter than StaleTurn: until a turn counts as
+// abandoned it may still be running, and deleting its key would let a retry store the
+// message a second time.
+func (e *Engine) turnKeyTTL() time.Duration {
+	ttl := e.cfg.TurnKeyTTL
+	if ttl <= 0 {
+		ttl = DefaultTurnKeyTTL
+	}
+	return max(ttl, e.cfg.StaleTurn)
 }
 
 // DefaultSweepInterval is how often RunSweeps sweeps unless told otherwise.
@@ -316,10 +334,11 @@ func (e *Engine) RunSweeps(ctx context.Context, every time.Duration) {
 	for {
 		r, err := e.Sweep(ctx, e.now())
 		if err != nil && ctx.Err() == nil {
-			e.log.Error("sweep tickets", "err", err)
+			e.log.Error("sweep", "err", err)
 		}
-		if n := len(r.Released) + len(r.Breached) + len(r.Closed); n > 0 {
-			e.log.Info("swept tickets", "released", len(r.Released), "breached", len(r.Breached), "closed_unrated", len(r.Closed))
+		if n := len(r.Released) + len(r.Breached) + len(r.Closed) + r.ExpiredKeys; n > 0 {
+			e.log.Info("swept", "released", len(r.Released), "breached", len(r.Breached), "closed_unrated", len(r.Closed),
+				"expired_keys", r.ExpiredKeys)
 		}
 		select {
 		case <-ctx.Done():

@@ -172,6 +172,12 @@ type Store interface {
 	Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error)
 	// Recent returns the last n messages of the conversation, oldest first.
 	Recent(ctx context.Context, conversationID string, n int) ([]Message, error)
+	// ExpireTurnKeys deletes the Idempotency-Keys of turns begun before before, at most
+	// ExpireTurnKeysBatch of them per call, and returns how many it deleted. The messages
+	// stay; a retry with an expired key is a new message. Keys of turns that are not done go
+	// too: such a turn was abandoned long ago (a retry would answer it anew anyway, see
+	// Config.StaleTurn), and keeping them would keep the key of every crashed turn forever.
+	ExpireTurnKeys(ctx context.Context, before time.Time) (int, error)
 
 	// The feed of every conversation's messages, which agents' streams tail (feed.go).
 
@@ -187,6 +193,11 @@ type Store interface {
 
 // MaxKeyLen bounds an Idempotency-Key, in characters.
 const MaxKeyLen = 255
+
+// ExpireTurnKeysBatch bounds one ExpireTurnKeys call, so that a backlog of keys (the first
+// sweep after keys piled up) never holds locks or the sweep for long; the next sweep takes the
+// next batch. At the default sweep interval that is 3.6 million keys an hour.
+const ExpireTurnKeysBatch = 10_000
 
 // Validate checks a conversation before it is created and names the first field that is
 // wrong. The stores apply it, so the in-memory store refuses what PostgreSQL would.

@@ -34,7 +34,13 @@ type Config struct {
 	// StaleTurn is when a stored but unanswered message counts as abandoned, so that a retry
 	// answers it instead of waiting.
 	StaleTurn time.Duration
+	// TurnKeyTTL is how long an Idempotency-Key replays its turn; Sweep deletes older keys.
+	TurnKeyTTL time.Duration
 }
+
+// DefaultTurnKeyTTL keeps Idempotency-Keys for a day, the usual retention: clients retry
+// within minutes, not days.
+const DefaultTurnKeyTTL = 24 * time.Hour
 
 // DefaultConfig returns 7 turns, the calibrated threshold, 5 candidates and 8 KB messages.
 func DefaultConfig() Config {
@@ -46,6 +52,7 @@ func DefaultConfig() Config {
 		Policy:        handoff.DefaultPolicy(),
 		TurnWait:      20 * time.Second,
 		StaleTurn:     2 * time.Minute,
+		TurnKeyTTL:    DefaultTurnKeyTTL,
 	}
 }
 

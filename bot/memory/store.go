@@ -41,10 +41,11 @@ type conversation struct {
 }
 
 type turnKey struct {
-	hash  []byte
-	user  int64 // message ids
-	reply int64 // 0 until answered, and when the turn wrote no reply
-	done  bool
+	hash    []byte
+	user    int64 // message ids
+	reply   int64 // 0 until answered, and when the turn wrote no reply
+	done    bool
+	created time.Time
 }
 
 // New returns an empty store that writes the tickets of handoffs into tickets, within the
@@ -149,7 +150,7 @@ func (s *Store) BeginTurn(ctx context.Context, msg *bot.Message, key bot.TurnKey
 	s.append(cv, msg, now)
 	cv.c.UpdatedAt = now
 	if key.Key != "" {
-		k := &turnKey{hash: bytes.Clone(key.BodyHash), user: msg.ID}
+		k := &turnKey{hash: bytes.Clone(key.BodyHash), user: msg.ID, created: now}
 		cv.keys[key.Key] = k
 		cv.byUser[msg.ID] = k
 	}
@@ -216,6 +217,29 @@ func (s *Store) FinishTurn(ctx context.Context, o *bot.Outcome) error {
 		c.Language = o.Language
 	}
 	return nil
+}
+
+// ExpireTurnKeys implements bot.Store. Done or not alike, as the interface explains.
+func (s *Store) ExpireTurnKeys(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, cv := range s.convs {
+		for key, k := range cv.keys {
+			if n == bot.ExpireTurnKeysBatch {
+				return n, nil
+			}
+			if k.created.Before(before) {
+				delete(cv.keys, key)
+				delete(cv.byUser, k.user)
+				n++
+			}
+		}
+	}
+	return n, nil
 }
 
 // AppendMessage implements bot.Store.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -110,6 +111,26 @@ func (s *Store) prior(ctx context.Context, conversationID string, key bot.TurnKe
 		t.Reply = &r
 	}
 	return t, nil
+}
+
+// expireKeys deletes one batch of the oldest keys begun before $1, at most $2, and reads only
+// the rows it deletes: the batch comes from the index on created_at (migration 012), and
+// = ANY(ARRAY(...)) makes the delete look them up by user_message_id, where IN (...) lets the
+// planner hash-join against a scan of the whole table. Rows another transaction holds (a
+// FinishTurn marking its key done, another replica's sweep) are skipped rather than waited
+// for: the next sweep takes them.
+const expireKeys = `DELETE FROM turn_keys WHERE user_message_id = ANY (ARRAY(
+	SELECT user_message_id FROM turn_keys WHERE created_at < $1
+	ORDER BY created_at LIMIT $2
+	FOR UPDATE SKIP LOCKED))`
+
+// ExpireTurnKeys implements bot.Store: one statement, one batch.
+func (s *Store) ExpireTurnKeys(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, expireKeys, before, bot.ExpireTurnKeysBatch)
+	if err != nil {
+		return 0, dbError(err, "expire idempotency keys")
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // AppendMessage implements bot.Store.

@@ -27,6 +27,10 @@ type Harness struct {
 // same ones every time: each subtest makes its own conversations and assumes nothing about
 // what else the store holds.
 func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
+	// Expiring keys deletes every key older than a time, other subtests' keys too: that test
+	// runs first and alone, before any parallel subtest has started.
+	t.Run("ExpireTurnKeys", func(t *testing.T) { testExpireTurnKeys(t, newHarness(t)) })
+
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, h Harness)

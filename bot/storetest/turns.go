@@ -338,3 +338,70 @@ func testFinishRejects(t *testing.T, h Harness) {
 	require.NoError(t, err)
 	assert.Equal(t, bot.StateBot, got.State)
 }
+
+// testExpireTurnKeys: keys begun before the cutoff go, done or abandoned, and a retry with one
+// is then a new message; younger keys still replay their turn. The stores stamp keys with the
+// wall clock, so the cutoff is taken from the keys themselves.
+func testExpireTurnKeys(t *testing.T, h Harness) {
+	ctx := ctxFor(t)
+	c := newConversation(t, h.Store, "u")
+	finish := func(user bot.Message, text string) *bot.Message {
+		reply := botReply(c.ID, text)
+		require.NoError(t, h.Store.FinishTurn(ctx, &bot.Outcome{ConversationID: c.ID, Reply: reply,
+			State: bot.StateBot, UserMessageID: user.ID}))
+		return reply
+	}
+	oldDone := begin(t, h.Store, c.ID, "old question", "old-done")
+	finish(oldDone, "old answer")
+	oldAbandoned := begin(t, h.Store, c.ID, "abandoned question", "old-abandoned")
+	cutoff := oldAbandoned.CreatedAt.Add(time.Microsecond)
+	time.Sleep(2 * time.Millisecond) // the fresh keys are stored after the cutoff
+	fresh := begin(t, h.Store, c.ID, "fresh question", "fresh-done")
+	freshReply := finish(fresh, "fresh answer")
+	running := begin(t, h.Store, c.ID, "running question", "fresh-running")
+	require.True(t, fresh.CreatedAt.After(cutoff), "fresh keys are younger than the cutoff")
+
+	// "Before" is strict: the oldest key stays at a cutoff of its own time. (This also clears
+	// whatever older keys the harness's store held, so the count below is ours.)
+	_, err := h.Store.ExpireTurnKeys(ctx, oldDone.CreatedAt)
+	require.NoError(t, err)
+	retry := userMessage(c.ID, "old question")
+	prior, err := h.Store.BeginTurn(ctx, &retry, keyFor("old-done", "old question"))
+	require.NoError(t, err)
+	require.NotNil(t, prior, "a key as old as the cutoff is kept")
+
+	n, err := h.Store.ExpireTurnKeys(ctx, cutoff)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the done and the abandoned old key")
+	n, err = h.Store.ExpireTurnKeys(ctx, cutoff)
+	require.NoError(t, err)
+	assert.Zero(t, n, "expired once")
+	assert.Len(t, all(t, h.Store, c.ID), 6, "the messages stay")
+
+	for _, old := range []struct{ key, text string }{
+		{"old-done", "old question"}, {"old-abandoned", "abandoned question"},
+	} {
+		retry := userMessage(c.ID, old.text)
+		prior, err := h.Store.BeginTurn(ctx, &retry, keyFor(old.key, old.text))
+		require.NoError(t, err, old.key)
+		assert.Nil(t, prior, "%s expired: the retry is a new message", old.key)
+		assert.NotZero(t, retry.ID, old.key)
+	}
+	assert.Len(t, all(t, h.Store, c.ID), 8)
+
+	retry = userMessage(c.ID, "fresh question")
+	prior, err = h.Store.BeginTurn(ctx, &retry, keyFor("fresh-done", "fresh question"))
+	require.NoError(t, err)
+	require.NotNil(t, prior, "a fresh key is kept")
+	assert.True(t, prior.Done)
+	require.NotNil(t, prior.Reply)
+	assertSameMessage(t, *freshReply, *prior.Reply, "and replays its reply")
+
+	retry = userMessage(c.ID, "running question")
+	prior, err = h.Store.BeginTurn(ctx, &retry, keyFor("fresh-running", "running question"))
+	require.NoError(t, err)
+	require.NotNil(t, prior, "a fresh key of a running turn is kept")
+	assert.False(t, prior.Done)
+	assert.Equal(t, running.ID, prior.User.ID)
+	assert.Len(t, all(t, h.Store, c.ID), 8, "the retries of fresh keys stored nothing")
+}

@@ -116,6 +116,7 @@ func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	if botCfg.Policy, err = cfg.policy(); err != nil {
 		return nil, err // Validate has refused it already; kept for callers that skip it
 	}
+	botCfg.TurnKeyTTL = cfg.IdempotencyTTL
 	a.bot = bot.NewEngine(botCfg, deps)
 	return a, nil
 }

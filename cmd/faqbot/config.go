@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faqbot/faqbot/bot"
 	"github.com/faqbot/faqbot/handoff"
 	"github.com/faqbot/faqbot/handoff/webhooks"
 	"github.com/faqbot/faqbot/knowledge"
@@ -41,6 +42,7 @@ type config struct {
 	ShutdownTimeout time.Duration
 	TrustProxy      bool
 	SweepInterval   time.Duration
+	IdempotencyTTL  time.Duration
 	WebhookAllow    string // CIDRs webhooks may reach despite the SSRF rules
 	Queues          string // category=queue pairs; empty: each category its own queue
 	SeniorQueue     string
@@ -83,6 +85,7 @@ var configVars = []envVar{
 	{"sla", "FAQBOT_SLA", "first-response targets by priority, e.g. P1=30s,P2=5m,P3=2h (tiers left out keep these defaults)"},
 	{"claim-lease", "FAQBOT_CLAIM_LEASE", "how long a claimed ticket stays with a silent agent before it goes back to its queue"},
 	{"sweep-interval", "FAQBOT_SWEEP_INTERVAL", "how often tickets are swept: lapsed claims go back to their queue, SLA breaches rise a tier, unrated tickets close"},
+	{"idempotency-ttl", "FAQBOT_IDEMPOTENCY_TTL", "how long an Idempotency-Key replays its reply; the sweeps delete older keys"},
 }
 
 func defaultConfig() config {
@@ -102,6 +105,7 @@ func defaultConfig() config {
 		RequestTimeout:  30 * time.Second,
 		ShutdownTimeout: 15 * time.Second,
 		SweepInterval:   10 * time.Second,
+		IdempotencyTTL:  bot.DefaultTurnKeyTTL,
 		SeniorQueue:     "senior",
 		ClaimLease:      handoff.DefaultLease,
 	}
@@ -198,6 +202,7 @@ func registerConfigFlags(fs *flag.FlagSet, cfg *config, getenv func(string) stri
 	duration(&cfg.ShutdownTimeout, "shutdown-timeout")
 	boolean(&cfg.TrustProxy, "trust-proxy")
 	duration(&cfg.SweepInterval, "sweep-interval")
+	duration(&cfg.IdempotencyTTL, "idempotency-ttl")
 	str(&cfg.WebhookAllow, "webhook-allow")
 	str(&cfg.Queues, "routing")
 	str(&cfg.SeniorQueue, "senior-queue")
@@ -255,6 +260,10 @@ func (c config) Validate() error {
 	}
 	if c.SweepInterval <= 0 {
 		return fmt.Errorf("FAQBOT_SWEEP_INTERVAL / --sweep-interval: %v is not a positive duration such as 10s", c.SweepInterval)
+	}
+	// Clients retry within seconds or minutes; a shorter retention would replay nothing.
+	if c.IdempotencyTTL < time.Minute {
+		return fmt.Errorf("FAQBOT_IDEMPOTENCY_TTL / --idempotency-ttl: %v is shorter than 1m", c.IdempotencyTTL)
 	}
 	if _, err := c.policy(); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faqbot/faqbot/bot"
 	"github.com/faqbot/faqbot/handoff"
 	"github.com/faqbot/faqbot/knowledge"
 )
@@ -20,12 +21,13 @@ func envOf(m map[string]string) func(string) string {
 
 func TestConfigPrecedence(t *testing.T) {
 	env := envOf(map[string]string{
-		"FAQBOT_ADDR":           ":9000",
-		"FAQBOT_RATE_LIMIT":     "5",
-		"FAQBOT_LLM_TIMEOUT":    "3s",
-		"DATABASE_URL":          "postgres://u:hunter2@db:5432/x",
-		"FAQBOT_DEMO_DATA":      "false",
-		"FAQBOT_MAX_BODY_BYTES": "4096",
+		"FAQBOT_ADDR":            ":9000",
+		"FAQBOT_RATE_LIMIT":      "5",
+		"FAQBOT_LLM_TIMEOUT":     "3s",
+		"DATABASE_URL":           "postgres://u:hunter2@db:5432/x",
+		"FAQBOT_DEMO_DATA":       "false",
+		"FAQBOT_MAX_BODY_BYTES":  "4096",
+		"FAQBOT_IDEMPOTENCY_TTL": "48h",
 	})
 	cfg, rest, err := parseConfig("serve", []string{"--addr", "127.0.0.1:0", "extra"}, env, io.Discard, nil)
 	require.NoError(t, err)
@@ -34,6 +36,7 @@ func TestConfigPrecedence(t *testing.T) {
 	assert.Equal(t, 3*time.Second, cfg.LLMTimeout)
 	assert.False(t, cfg.DemoData)
 	assert.Equal(t, int64(4096), cfg.MaxBodyBytes)
+	assert.Equal(t, 48*time.Hour, cfg.IdempotencyTTL)
 	assert.Equal(t, knowledge.DefaultLocalDimensions, cfg.LocalDims, "defaults stay")
 	assert.Equal(t, []string{"extra"}, rest)
 	assert.False(t, cfg.anonymousAllowed(), "anonymous chat is off with a database")
@@ -56,6 +59,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"unknown log format", map[string]string{"FAQBOT_LOG_FORMAT": "xml"}, nil, "FAQBOT_LOG_FORMAT"},
 		{"sweep interval not a duration", map[string]string{"FAQBOT_SWEEP_INTERVAL": "often"}, nil, "FAQBOT_SWEEP_INTERVAL"},
 		{"sweep interval zero", nil, []string{"--sweep-interval", "0s"}, "FAQBOT_SWEEP_INTERVAL"},
+		{"idempotency TTL not a duration", map[string]string{"FAQBOT_IDEMPOTENCY_TTL": "a day"}, nil, "FAQBOT_IDEMPOTENCY_TTL"},
+		{"idempotency TTL too short", nil, []string{"--idempotency-ttl", "30s"}, "FAQBOT_IDEMPOTENCY_TTL"},
 		{"queues not pairs", map[string]string{"FAQBOT_ROUTING": "account"}, nil, "FAQBOT_ROUTING"},
 		{"queue name with spaces", nil, []string{"--routing", "payment=big money"}, "FAQBOT_ROUTING"},
 		{"senior queue not a name", map[string]string{"FAQBOT_SENIOR_QUEUE": "VIP!"}, nil, "FAQBOT_SENIOR_QUEUE"},
@@ -100,6 +105,7 @@ func TestConfigDefaultsOfDemoMode(t *testing.T) {
 	cfg, _, err := parseConfig("serve", nil, envOf(nil), io.Discard, nil)
 	require.NoError(t, err)
 	assert.True(t, cfg.anonymousAllowed(), "anonymous chat is on in the demo mode")
+	assert.Equal(t, bot.DefaultTurnKeyTTL, cfg.IdempotencyTTL)
 	assert.False(t, cfg.useOpenAIEmbedder())
 	cfg.OpenAIKey = "sk-test"
 	assert.True(t, cfg.useOpenAIEmbedder(), "a key selects the server's embeddings")
