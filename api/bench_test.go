@@ -17,8 +17,10 @@ import (
 //   - search: POST /v1/search (editor token, top 10) against the bare top-10 pgvector query
 //     on the same chunks table; to show where the time goes, also the hybrid statement alone
 //     (Store.Search with the query the service sent) and the service's search in process.
-//     Each iteration runs one of each, rotating which goes first, so that background load
-//     falls on all alike; ns/op is the four together.
+//     Also the floor of any HTTP front: the bare query behind a minimal Echo route
+//     (minimal-p50-ratio, over the bare query). Each iteration runs one of each, rotating
+//     which goes first, so that background load falls on all alike; ns/op is the five
+//     together.
 //   - turn: POST /v1/conversations/{id}/messages (user token, extractive answers) against the
 //     bare SQL of a turn: the very search statement the service ran for that text, then one
 //     transaction writing the user's message and the reply. Interleaved as above.
@@ -97,6 +99,13 @@ func benchSearch(b *testing.B, s *benchStack) float64 {
 	sqlLat := make(benchLatencies, 0, b.N)
 	storeLat := make(benchLatencies, 0, b.N)
 	svcLat := make(benchLatencies, 0, b.N)
+	minLat := make(benchLatencies, 0, b.N)
+	minimal := s.serveMinimal(b)
+	for _, q := range s.questions {
+		if err := s.searchMinimal(ctx, minimal, q); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.ResetTimer()
 	for i := range b.N {
 		k := i % len(s.questions)
@@ -104,7 +113,8 @@ func benchSearch(b *testing.B, s *benchStack) float64 {
 			benchTimed(&httpLat, func() error { return s.searchHTTP(ctx, s.questions[k]) }),
 			benchTimed(&sqlLat, func() error { return s.searchSQL(ctx, s.vectors[k]) }),
 			benchTimed(&storeLat, func() error { return s.searchStore(ctx, s.searchQueries[k]) }),
-			benchTimed(&svcLat, func() error { return s.searchService(ctx, s.questions[k]) }))
+			benchTimed(&svcLat, func() error { return s.searchService(ctx, s.questions[k]) }),
+			benchTimed(&minLat, func() error { return s.searchMinimal(ctx, minimal, s.questions[k]) }))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -113,6 +123,10 @@ func benchSearch(b *testing.B, s *benchStack) float64 {
 	// Where the time goes: the hybrid statement alone, and the service around it without HTTP.
 	b.ReportMetric(storeLat.pct(0.50), "hybrid-p50-µs")
 	b.ReportMetric(svcLat.pct(0.50), "service-p50-µs")
+	// The floor of any HTTP front: the bare query behind a minimal Echo route.
+	if sp50 := sqlLat.pct(0.50); sp50 > 0 {
+		b.ReportMetric(minLat.pct(0.50)/sp50, "minimal-p50-ratio")
+	}
 	return benchReportPair(b, httpLat, sqlLat)
 }
 

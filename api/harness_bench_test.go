@@ -348,16 +348,23 @@ const benchVectorSQL = `SELECT article_id, embedding <=> $1 AS dist FROM chunks
 	WHERE published ORDER BY embedding <=> $1 LIMIT 10`
 
 func (s *benchStack) searchSQL(ctx context.Context, v []float32) error {
+	_, err := s.nearest(ctx, v)
+	return err
+}
+
+type benchNearest struct {
+	ArticleID int64   `db:"article_id" json:"article_id"`
+	Dist      float64 `db:"dist" json:"dist"`
+}
+
+// nearest runs benchVectorSQL and checks that it found ten rows.
+func (s *benchStack) nearest(ctx context.Context, v []float32) ([]benchNearest, error) {
 	rows, _ := s.pool.Query(ctx, benchVectorSQL, pgvector.NewVector(v))
-	type nearest struct {
-		ArticleID int64   `db:"article_id"`
-		Dist      float64 `db:"dist"`
-	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[nearest])
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[benchNearest])
 	if err == nil && len(got) != 10 {
 		err = fmt.Errorf("vector query: %d rows", len(got))
 	}
-	return err
+	return got, err
 }
 
 // warmSearch asks every question once over HTTP and the vector query once: it warms the

@@ -91,11 +91,26 @@ fi
 
 # 4. Reachable over TCP as postgres (trust auth on the Debian test machines).
 url="postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-for _ in $(seq 1 30); do
-  if psql "$url" -Atqc 'select 1' >/dev/null 2>&1; then
-    break
-  fi
-  sleep 1
-done
-psql "$url" -Atqc 'select 1' >/dev/null 2>&1 || die "PostgreSQL does not answer at $url; set DATABASE_URL to a server with pgvector"
+wait_ready() {
+  for _ in $(seq 1 30); do
+    if psql "$url" -Atqc 'select 1' >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 1
+  done
+  return 1
+}
+wait_ready || die "PostgreSQL does not answer at $url; set DATABASE_URL to a server with pgvector"
+
+# 5. Memory for the HNSW index. pgvector reads the index through shared_buffers; Debian's
+# default of 128MB holds the index of only some 20,000 articles, and past that every search
+# copies index pages in from the OS cache (the 100,000-article benchmark in docs/benchmarks.md
+# ran 1.9x slower than at 10,000 for that alone). Raised once, with a restart; never lowered.
+want=${FAQBOT_PG_SHARED_BUFFERS:-2GB}
+if [ "$(psql "$url" -Atqc "select pg_size_bytes(current_setting('shared_buffers')) < pg_size_bytes('$want')")" = t ]; then
+  log "raising shared_buffers to $want (restarts PostgreSQL $major once)"
+  psql "$url" -Atqc "alter system set shared_buffers = '$want'" >/dev/null
+  $sudo_cmd pg_ctlcluster --skip-systemctl-redirect "$major" main restart
+  wait_ready || die "PostgreSQL did not come back after the restart; see /var/log/postgresql/postgresql-$major-main.log"
+fi
 log "ready at $url"
