@@ -87,10 +87,14 @@ func (r *benchRecorder) Search(ctx context.Context, q knowledge.SearchQuery) ([]
 	return r.Store.Search(ctx, q)
 }
 
+// lastQuery is the statement's part of the last query: without the service's hook into its
+// rerank, which belongs to that one search.
 func (r *benchRecorder) lastQuery() knowledge.SearchQuery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.last
+	q := r.last
+	q.Meanwhile = nil
+	return q
 }
 
 // benchStack is the service as cmd/faqbot wires it on PostgreSQL — knowledge, auth, bot and

@@ -57,8 +57,16 @@ func TestRerankCacheMatchesUncached(t *testing.T) {
 	}
 	cache := newFeatureCache(defaultFeatureBytes)
 	for _, query := range []string{"refund to my frozen card", "花呗还款", "card blocked"} {
-		for pass := range 2 { // a miss, then a hit
-			got := rerank(query, "en", hits, false, 0.002, cache)
+		for pass := range 3 { // a miss, a hit, then prepared while the store would wait
+			prep := newRerankPrep(query, cache)
+			if pass == 2 {
+				likely := make([]*Article, len(hits))
+				for i := range hits {
+					likely[i] = &hits[i].Article
+				}
+				prep.prepare(likely)
+			}
+			got := rerank(prep, "en", hits, false, 0.002)
 			require.Len(t, got, len(hits))
 			for _, c := range got {
 				var h Hit
@@ -79,9 +87,11 @@ func TestRerankCacheMatchesUncached(t *testing.T) {
 	// A new version of an article is featurized anew.
 	changed := hits[0]
 	changed.Article.Version, changed.Article.Question = 2, "How long does a refund to a frozen card take?"
-	got := rerank("refund to a frozen card", "en", []Hit{changed}, false, 0, cache)
+	prep := newRerankPrep("refund to a frozen card", cache)
+	prep.prepare([]*Article{&hits[0].Article}) // the version the store expected
+	got := rerank(prep, "en", []Hit{changed}, false, 0)
 	match, _ := plainMatch("refund to a frozen card", changed)
-	assert.Equal(t, match, got[0].Match)
+	assert.Equal(t, match, got[0].Match, "what was prepared for another version is not used")
 	assert.Len(t, cache.byID, 4, "one entry per article")
 }
 

@@ -321,6 +321,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	p := s.params
 	// The rerank adds the store's similarity only for a semantic embedder (see rerank).
 	_, local := s.embedder.(*LocalEmbedder)
+	prep := newRerankPrep(req.Query, s.features)
 	hits, err := s.store.Search(ctx, SearchQuery{
 		Vector:        vecs[0],
 		Terms:         terms,
@@ -337,11 +338,12 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 		LanguageBonus: p.LanguageBonus,
 		// Without a semantic embedder the rerank never reads it (see rerank).
 		OmitLexicalOnlySimilarity: local,
+		Meanwhile:                 prep.prepare,
 	})
 	if err != nil {
 		return SearchResult{}, err
 	}
-	cands := rerank(req.Query, lang, hits, !local, p.LanguageBonus, s.features)
+	cands := rerank(prep, lang, hits, !local, p.LanguageBonus)
 	res := SearchResult{Language: lang, Confidence: Confidence(cands)}
 	res.Candidates = cands[:min(len(cands), req.TopK)]
 	return res, nil

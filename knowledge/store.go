@@ -107,6 +107,12 @@ type SearchQuery struct {
 	// lexical side ranked, which costs PostgreSQL a distance for every chunk of every lexical
 	// candidate; the service asks for it only when its rerank uses the similarity.
 	OmitLexicalOnlySimilarity bool
+	// Meanwhile, when set, takes articles likely to be among the hits (in their current
+	// version) that the store already holds while it waits on its database, so that the
+	// caller can start on them. A store may call it at most once, from the goroutine of
+	// Search, before Search returns, or never: the hits decide what is returned. The articles
+	// may be the store's own copies: read them, never change them.
+	Meanwhile func(likely []*Article)
 }
 
 // Hit is one ranked article with the evidence that ranked it.

@@ -70,6 +70,7 @@ func (s *Store) search(ctx context.Context, st *lexState, q knowledge.SearchQuer
 	lq := st.prepare(q, sc)
 	defer lq.release()
 	lex := st.top(&lq, q.PerSide, q.Category, sc)
+	s.meanwhile(q, st, lex)
 	side, err := pipe.finish(q, lex)
 	if err != nil {
 		return nil, 0, err
@@ -131,6 +132,24 @@ func (s *Store) search(ctx context.Context, st *lexState, q knowledge.SearchQuer
 		out = append(out, h)
 	}
 	return out, -1, nil
+}
+
+// meanwhile hands the caller the best lexical candidates whose texts are cached, while
+// PostgreSQL still scans the HNSW index: most of them end among the hits, and the service
+// computes their rerank now rather than after the answer. No more than Limit of them, so that
+// this work stays well inside the scan's time.
+func (s *Store) meanwhile(q knowledge.SearchQuery, st *lexState, lex []lexHit) {
+	if q.Meanwhile == nil || len(lex) == 0 {
+		return
+	}
+	likely := make([]*knowledge.Article, 0, min(len(lex), q.Limit))
+	for _, h := range lex[:min(len(lex), q.Limit)] {
+		if c, ok := s.content.get(h.art.id, h.art.version, st.epoch); ok {
+			a := c.article
+			likely = append(likely, &a)
+		}
+	}
+	q.Meanwhile(likely)
 }
 
 // fused is one candidate of the fusion; shown is filled in later.

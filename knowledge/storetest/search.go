@@ -178,3 +178,48 @@ func testOmitLexicalOnlySimilarity(t *testing.T, s knowledge.Store) {
 	assert.InDelta(t, f[near.ID].Similarity, o[near.ID].Similarity, Tolerance, "a vector-ranked hit keeps it")
 	assert.Positive(t, o[near.ID].Similarity)
 }
+
+// testSearchMeanwhile: a store may hand over the articles it expects among the hits while it
+// waits (SearchQuery.Meanwhile). Whatever it hands over is published, matches the query, and
+// is in its current version, and asking for them changes no hit.
+func testSearchMeanwhile(t *testing.T, s knowledge.Store) {
+	ctx := ctxFor(t)
+	require.NoError(t, s.EnsureModel(ctx, testModel))
+	var arts []knowledge.Article
+	for i, q := range []string{"How do I withdraw my earnings?", "Why did my earnings withdrawal fail?", "Earnings withdrawal limits"} {
+		a := newArticle("", "en", "payment", knowledge.StatusPublished, q, "Open the wallet.")
+		arts = append(arts, create(t, s, a, chunked(a, axis(i, 0))))
+	}
+	draft := newArticle("", "en", "payment", knowledge.StatusDraft, "Withdraw earnings draft", "Draft.")
+	create(t, s, draft, chunked(draft, axis(0, 1)))
+	q := query(knowledge.Tokenize("withdraw my earnings"), axis(0, 0), "en")
+	check := func(step string) {
+		want, err := s.Search(ctx, q)
+		require.NoError(t, err, step)
+		calls := 0
+		var likely []knowledge.Article
+		withHook := q
+		withHook.Meanwhile = func(got []*knowledge.Article) {
+			calls++
+			for _, a := range got {
+				likely = append(likely, *a)
+			}
+		}
+		hits, err := s.Search(ctx, withHook)
+		require.NoError(t, err, step)
+		assert.Equal(t, hitIDs(want), hitIDs(hits), "%s: the hook changes no hit", step)
+		assert.LessOrEqual(t, calls, 1, step)
+		for _, a := range likely {
+			current, err := s.GetArticle(ctx, a.ID)
+			require.NoError(t, err, step)
+			assert.Equal(t, current.Version, a.Version, "%s: article %d in its current version", step, a.ID)
+			assert.Equal(t, current.Question, a.Question, step)
+			assert.Equal(t, knowledge.StatusPublished, a.Status, step)
+		}
+	}
+	check("first search")
+	check("texts cached")
+	arts[1].Question = "Why did my earnings withdrawal fail, and what now?"
+	require.NoError(t, s.UpdateArticle(ctx, &arts[1], chunked(arts[1], axis(1, 0))))
+	check("after an edit")
+}

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) knowledge.Store) {
 		{"SearchLanguageBonus", testSearchLanguageBonus},
 		{"SearchRejectsBadLimits", testSearchLimits},
 		{"SearchOmitsLexicalOnlySimilarity", testOmitLexicalOnlySimilarity},
+		{"SearchMeanwhile", testSearchMeanwhile},
 		{"RankingMatchesReference", testRanking},
 		{"EnsureModel", testEnsureModel},
 		{"EnsureModelSeesUnrecordedVectors", testEnsureModelUnrecorded},
