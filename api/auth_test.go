@@ -34,6 +34,7 @@ var protected = []struct {
 	{"GET", "/v1/agent/events", "agent", nil},
 	{"GET", "/v1/insights/gaps", "editor", nil},
 	{"GET", "/v1/insights/summary", "staff", nil},
+	{"GET", "/v1/me", "staff", nil},
 	// Before DELETE /v1/tokens/1, which revokes the editor token they are refused to.
 	{"POST", "/v1/webhooks", "admin", map[string]any{"url": "https://hooks.example.com/faqbot"}},
 	{"GET", "/v1/webhooks", "admin", nil},

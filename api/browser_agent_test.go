@@ -168,6 +168,29 @@ func TestAgentConsoleTransfersAndShowsBreachedSLA(t *testing.T) {
 	assert.Contains(t, p.text("#t-notes"), "This ticket is resolved")
 }
 
+func TestAgentConsoleShowsTheAgentsOwnQueues(t *testing.T) {
+	env := newBrowserEnv(t)
+	// A ticket outside Carol's queues: she must not see it.
+	c := handoffConversation(t, env, "zh", "转人工")
+	var view struct{ Queue string }
+	require.Equal(t, http.StatusOK, env.call("GET", "/v1/tickets/"+c.number, env.Agent, nil, &view))
+	require.NotContains(t, []string{"payment", "senior"}, view.Queue)
+	carol, _, err := env.auth.Mint(t.Context(), "agent", "Carol", "payment", "senior")
+	require.NoError(t, err)
+
+	p := env.open(t, "/agent", pageOptions{lang: "zh"})
+	staffSignIn(p, carol)
+	p.waitFor(`D.querySelector('#me').textContent === '当前登录：Carol' && D.querySelectorAll('#queues .queue').length === 3`, "her name and her queues")
+	assert.Equal(t, []string{"全部队列", "支付", "高级"}, p.texts("#queues .queue-name"), "exactly her queues, after all of them")
+	p.waitFor(`D.querySelector('#tickets li')`, "the list")
+	assert.Empty(t, p.texts(".ticket-row"), "no ticket of another queue")
+	p.screenshot("agent-scoped-zh")
+
+	p.click("#lang")
+	p.waitFor(`D.querySelector('#me').textContent === 'Signed in as Carol'`, "her name in English")
+	assert.Equal(t, []string{"All queues", "Payment", "Senior"}, p.texts("#queues .queue-name"))
+}
+
 func TestAgentConsoleKeepsTheDraftThroughARevokedTokenAndARestart(t *testing.T) {
 	env := newBrowserEnv(t)
 	c := handoffConversation(t, env, "en", "talk to a human")
@@ -247,5 +270,6 @@ func TestAgentConsoleRendersHostileTextAsText(t *testing.T) {
 	}
 	assert.Contains(t, p.text("#transcript .msg-agent .who"), evilName, "the agent's name shows as text")
 	assert.Contains(t, p.text("#history"), evilName)
+	assert.Equal(t, "Signed in as "+evilName, p.text("#me"), "the header's name too")
 	p.screenshot("agent-xss-en")
 }

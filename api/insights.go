@@ -39,33 +39,11 @@ func (s *Server) insightRoutes(v1 *echo.Group, timeout echo.MiddlewareFunc) {
 }
 
 var (
-	msgNotStaffToken = text{"this route is for staff: send an admin, editor or agent token; yours is an end user's token", "此接口供工作人员使用：请使用管理员、编辑或客服令牌；你使用的是终端用户令牌"}
 	msgBadTime       = text{"%s must be a time such as 2025-03-01T08:00:00Z or a date such as 2025-03-01, got %q", "%s 应为 2025-03-01T08:00:00Z 这样的时间或 2025-03-01 这样的日期，收到的是 %q"}
 	msgWindowOrder   = text{"since (%s) must be before until (%s)", "since（%s）必须早于 until（%s）"}
 	msgWindowTooLong = text{"the window from since to until is %d days long, at most %d allowed", "since 到 until 的时间跨度为 %d 天，最多允许 %d 天"}
 	msgBadLangFilter = text{"language must be a language code such as zh or en, got %q", "language 应为 zh、en 这样的语言代码，收到的是 %q"}
 )
-
-// requireStaff lets any staff token through (admin, editor, agent). End users' tokens are
-// recognised, so that they hear the route is not theirs (403) rather than that their token
-// is bad (401).
-func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		token, ok := bearerToken(c.Request())
-		if !ok {
-			return newError(http.StatusUnauthorized, codeUnauthenticated, msgNoToken).wrap(auth.ErrUnauthenticated)
-		}
-		_, staff, err := s.identify(c, token)
-		if err != nil {
-			return err
-		}
-		if staff == nil {
-			return newError(http.StatusForbidden, codeForbidden, msgNotStaffToken).wrap(auth.ErrForbidden)
-		}
-		c.Set(keyPrincipal, *staff)
-		return next(c)
-	}
-}
 
 // window reads since and until: RFC 3339 times or dates (midnight UTC). Until defaults to
 // now, since to until minus def.

@@ -212,12 +212,14 @@ func (s *Server) routes() {
 	timeout := middleware.ContextTimeout(s.cfg.RequestTimeout)
 	editor := []echo.MiddlewareFunc{timeout, s.require(auth.RoleEditor)}
 	admin := []echo.MiddlewareFunc{timeout, s.require(auth.RoleAdmin)}
+	staff := []echo.MiddlewareFunc{timeout, s.requireStaff}
 	importing := []echo.MiddlewareFunc{
 		middleware.ContextTimeout(importTimeoutFactor * s.cfg.RequestTimeout),
 		s.require(auth.RoleEditor),
 	}
 
 	(&tokensHandler{auth: s.auth, queues: s.queues()}).routes(v1, admin)
+	(&meHandler{queues: s.queues()}).routes(v1, staff)
 	(&articlesHandler{knowledge: s.knowledge}).routes(v1, editor)
 	(&importHandler{knowledge: s.knowledge}).routes(v1, importing)
 	s.allowBody(http.MethodPost, "/v1/articles/import", s.cfg.MaxImportBytes)

@@ -150,7 +150,8 @@ func (s *Server) identify(c echo.Context, token string) (endUser, *auth.Principa
 		}
 		return endUser{ownerID: sub}, nil, nil
 	}
-	if !s.cfg.Anonymous {
+	// Without the engine there are no conversations: GET /v1/me is served without one.
+	if !s.cfg.Anonymous || s.bot == nil {
 		return endUser{}, nil, unauthenticated(msgUnknownBearerJWT)
 	}
 	conv, err := s.bot.ConversationByToken(ctx, token)

@@ -15,6 +15,7 @@ register({
     'agent.title': 'Agent console',
     'agent.signinTitle': 'Sign in to the agent console',
     'agent.tokenLabel': 'Agent token',
+    'agent.signedInAs': 'Signed in as {name}',
     'agent.queues': 'Queues',
     'agent.allQueues': 'All queues',
     'agent.refresh': 'Refresh',
@@ -110,6 +111,7 @@ register({
     'agent.title': '客服工作台',
     'agent.signinTitle': '登录客服工作台',
     'agent.tokenLabel': '客服令牌',
+    'agent.signedInAs': '当前登录：{name}',
     'agent.queues': '队列',
     'agent.allQueues': '全部队列',
     'agent.refresh': '刷新',
@@ -203,7 +205,8 @@ register({
   },
 });
 
-// The deployment's default queues (DESIGN §3); queues seen on tickets are added to them.
+// The deployment's default queues (DESIGN §3), for a server without GET /v1/me; queues seen
+// on tickets are added to them.
 const QUEUES = ['account', 'payment', 'content', 'live', 'ads', 'tech', 'general', 'senior'];
 const MAX_PAGES = 5; // up to 1,000 open tickets are counted
 const POLL_MS = 15000; // list refresh while the live stream is down
@@ -215,6 +218,9 @@ const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
 
 const state = {
+  // me is what GET /v1/me said about the token; null until it answers, or on an older server.
+  me: null,
+  meSeq: 0,
   tickets: [],
   queue: readQueue(),
   number: '',
@@ -247,6 +253,7 @@ function readQueue() {
 function onSignedIn({ again }) {
   if (state.stream) state.stream.resume();
   else startStream();
+  loadMe();
   loadTickets();
   if (again && state.number) loadTicket({ quiet: true });
   if (!again) route();
@@ -254,13 +261,41 @@ function onSignedIn({ again }) {
 
 function onSignedOut() {
   if (state.stream) state.stream.close();
-  Object.assign(state, { stream: null, live: false, tickets: [], number: '', view: null, suggestions: [], replyFor: '' });
+  state.meSeq++;
+  Object.assign(state, { me: null, stream: null, live: false, tickets: [], number: '', view: null, suggestions: [], replyFor: '' });
+  renderMe();
   $('reply').value = '';
   $('ticket').hidden = true;
   $('empty').hidden = false;
   clear($('tickets'));
   clear($('queues'));
   $('conn').hidden = true;
+}
+
+// ---- who is signed in ----
+
+// loadMe asks the server who the token is, for the name in the header and the queues the
+// agent may work. When it cannot say (an older server), the default queues stay.
+async function loadMe() {
+  const seq = ++state.meSeq;
+  let me = null;
+  try {
+    me = await api.get('/v1/me');
+  } catch (err) {
+    if (seq !== state.meSeq) return;
+    if (err.retriable) setTimeout(() => seq === state.meSeq && loadMe(), RETRY_MS);
+  }
+  if (seq !== state.meSeq) return;
+  state.me = me && Array.isArray(me.queues) ? me : null;
+  renderMe();
+  renderQueues();
+  renderList();
+}
+
+function renderMe() {
+  const el = $('me');
+  el.textContent = state.me && state.me.name ? t('agent.signedInAs', { name: state.me.name }) : '';
+  el.hidden = !el.textContent;
 }
 
 // ---- the list and the queues ----
@@ -315,8 +350,17 @@ function priorityBadge(p) {
   return h('span', { class: `badge ${kind}`, text: p || '' });
 }
 
+// queueNames are the queue tabs: exactly the agent's queues when the server said which, else
+// the default queues and those seen on tickets.
+function queueNames() {
+  if (state.me) return state.me.queues;
+  return [...new Set([...QUEUES, ...state.tickets.map((tk) => tk.queue).filter(Boolean)])];
+}
+
 function renderQueues() {
-  const names = [...new Set([...QUEUES, ...state.tickets.map((tk) => tk.queue).filter(Boolean)])];
+  const names = queueNames();
+  // A queue remembered in this tab that the token may not work (another agent's, say).
+  if (state.me && state.queue && !names.includes(state.queue)) state.queue = '';
   const now = Date.now();
   const stats = (q) => {
     const mine = state.tickets.filter((tk) => !q || tk.queue === q);
@@ -938,6 +982,7 @@ document.addEventListener('keydown', (e) => {
   }
 });
 onLangChange(() => {
+  renderMe();
   renderQueues();
   renderList();
   renderTicket();
