@@ -184,25 +184,34 @@ func (s *Server) require(role auth.Role) echo.MiddlewareFunc {
 
 var msgNotStaffToken = text{"this route is for staff: send an admin, editor or agent token; yours is an end user's token", "此接口供工作人员使用：请使用管理员、编辑或客服令牌；你使用的是终端用户令牌"}
 
-// requireStaff lets any staff token through (admin, editor, agent). End users' tokens are
-// recognised, so that they hear the route is not theirs (403) rather than that their token
-// is bad (401).
+// requireStaff lets any staff token through (admin, editor, agent).
 func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token, ok := bearerToken(c.Request())
-		if !ok {
-			return newError(http.StatusUnauthorized, codeUnauthenticated, msgNoToken).wrap(auth.ErrUnauthenticated)
-		}
-		_, staff, err := s.identify(c, token)
+		p, err := s.staffPrincipal(c, msgNotStaffToken)
 		if err != nil {
 			return err
 		}
-		if staff == nil {
-			return newError(http.StatusForbidden, codeForbidden, msgNotStaffToken).wrap(auth.ErrForbidden)
-		}
-		c.Set(keyPrincipal, *staff)
+		c.Set(keyPrincipal, p)
 		return next(c)
 	}
+}
+
+// staffPrincipal resolves the request's bearer to a staff principal. End users' tokens are
+// recognised and refused with notStaff (403), so that they hear the route is not theirs
+// rather than that their token is bad (401).
+func (s *Server) staffPrincipal(c echo.Context, notStaff text) (auth.Principal, error) {
+	token, ok := bearerToken(c.Request())
+	if !ok {
+		return auth.Principal{}, newError(http.StatusUnauthorized, codeUnauthenticated, msgNoToken).wrap(auth.ErrUnauthenticated)
+	}
+	_, staff, err := s.identify(c, token)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	if staff == nil {
+		return auth.Principal{}, newError(http.StatusForbidden, codeForbidden, notStaff).wrap(auth.ErrForbidden)
+	}
+	return *staff, nil
 }
 
 func roleNames(r auth.Role) string {
