@@ -19,14 +19,11 @@ func (s *Store) Resolve(ctx context.Context, number, actor string) (handoff.Tick
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.lookup(number)
-	if !ok {
-		return handoff.Ticket{}, notFound(number)
+	r, err := s.lookupOpen(number, "resolve")
+	if err != nil {
+		return handoff.Ticket{}, err
 	}
 	t := &r.ticket
-	if !isOpen(t.Status) {
-		return handoff.Ticket{}, fmt.Errorf("resolve ticket %s, which is %s: %w", number, t.Status, handoff.ErrAlreadyResolved)
-	}
 	from := t.Status
 	now := now()
 	// A resolved ticket holds no lease: nobody's silence can send it back to a queue.

@@ -214,6 +214,19 @@ func (s *Store) lookup(number string) (*record, bool) {
 	return s.tickets[id], true
 }
 
+// lookupOpen is lookup for a change only an open ticket takes; action names the change in
+// the error ("resolve", "reply to", ...). The caller holds s.mu.
+func (s *Store) lookupOpen(number, action string) (*record, error) {
+	r, ok := s.lookup(number)
+	if !ok {
+		return nil, notFound(number)
+	}
+	if !isOpen(r.ticket.Status) {
+		return nil, fmt.Errorf("%s ticket %s, which is %s: %w", action, number, r.ticket.Status, handoff.ErrAlreadyResolved)
+	}
+	return r, nil
+}
+
 // add appends e to the ticket's history and to the store's feed. The caller has applied the
 // change: e records the queue the ticket is in after it, as the PostgreSQL trigger does.
 func (s *Store) add(r *record, e handoff.Event) {

@@ -90,15 +90,12 @@ func (s *Store) Respond(ctx context.Context, number, agent string, now, leaseUnt
 	now = clock(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.lookup(number)
-	if !ok {
-		return handoff.Ticket{}, notFound(number)
+	r, err := s.lookupOpen(number, "reply to")
+	if err != nil {
+		return handoff.Ticket{}, err
 	}
 	t := &r.ticket
-	switch {
-	case !isOpen(t.Status):
-		return handoff.Ticket{}, fmt.Errorf("reply to ticket %s, which is %s: %w", number, t.Status, handoff.ErrAlreadyResolved)
-	case t.Status == handoff.StatusAssigned && t.AssignedTo != agent:
+	if t.Status == handoff.StatusAssigned && t.AssignedTo != agent {
 		return handoff.Ticket{}, fmt.Errorf("reply to ticket %s as %s: %w", number, agent, handoff.ErrAssignedElsewhere)
 	}
 	first := t.FirstResponseAt.IsZero()
@@ -123,15 +120,12 @@ func (s *Store) Transfer(ctx context.Context, number, actor, queue string, now t
 	now = clock(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.lookup(number)
-	if !ok {
-		return handoff.Ticket{}, notFound(number)
+	r, err := s.lookupOpen(number, "transfer")
+	if err != nil {
+		return handoff.Ticket{}, err
 	}
 	t := &r.ticket
-	switch {
-	case !isOpen(t.Status):
-		return handoff.Ticket{}, fmt.Errorf("transfer ticket %s, which is %s: %w", number, t.Status, handoff.ErrAlreadyResolved)
-	case t.Queue == queue:
+	if t.Queue == queue {
 		return handoff.Ticket{}, fmt.Errorf("transfer: queue: ticket %s is in %s already: %w", number, queue, handoff.ErrInvalid)
 	}
 	from := t.Queue
