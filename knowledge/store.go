@@ -54,8 +54,9 @@ type UpsertResult struct {
 //
 // Vector side: similarity(chunk) = 1 - cosine distance(chunk.Embedding, Vector); an article's
 // similarity is the best of its chunks; the PerSide most similar articles get vector ranks 1..n.
-// (PostgreSQL uses the HNSW index, so its candidate set may differ from the exact one when
-// ef_search is too low; the contract suite uses small sets where it is exact.)
+// (PostgreSQL reads the PerSide nearest chunks through the HNSW index, so its candidate set
+// may differ from the exact one when ef_search is too low or the nearest chunks crowd into
+// fewer articles; the contract suite uses small sets where it is exact.)
 //
 // Lexical side (BM25 with binary term frequency, which is what short FAQ texts have), exactly
 // as below in both stores (PostgreSQL's keeps an index of the terms in the server's memory and

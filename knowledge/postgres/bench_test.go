@@ -19,6 +19,7 @@ import (
 	ipg "github.com/faqbot/faqbot/internal/postgres"
 	"github.com/faqbot/faqbot/internal/postgres/pgtest"
 	"github.com/faqbot/faqbot/knowledge"
+	"github.com/faqbot/faqbot/knowledge/memory"
 	"github.com/faqbot/faqbot/knowledge/postgres"
 )
 
@@ -51,15 +52,17 @@ func benchEmbedder(b *testing.B) knowledge.Embedder {
 
 type benchQuery struct {
 	text, lang string
+	about      string // the external id of the article the question was made from
 	vector     []float32
 	terms      []string
 }
 
 type benchDB struct {
-	pool    *pgxpool.Pool
-	store   *postgres.Store
-	svc     *knowledge.Service
-	queries []benchQuery
+	pool     *pgxpool.Pool
+	store    *postgres.Store
+	svc      *knowledge.Service
+	queries  []benchQuery
+	articles []knowledge.Article
 }
 
 // benchMemory is the maintenance_work_mem the benchmark databases get, as an operator would
@@ -114,13 +117,13 @@ func loadBench(b *testing.B, n int) *benchDB {
 	if _, err := pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
-	db := &benchDB{pool: pool, store: store, svc: svc}
+	db := &benchDB{pool: pool, store: store, svc: svc, articles: articles}
 	qgen := newCorpusGen(2)
 	count := envInts(b, "FAQBOT_BENCH_QUERIES", []int{300})[0]
 	texts := make([]string, count)
 	for i := range texts {
 		var q benchQuery
-		q.text, q.lang = qgen.query(articles)
+		q.text, q.lang, q.about = qgen.query(articles)
 		texts[i] = q.text
 		db.queries = append(db.queries, q)
 	}
@@ -236,6 +239,7 @@ func BenchmarkSearch(b *testing.B) {
 			})
 		})
 		b.Run(fmt.Sprintf("articles=%d/interleaved", n), func(b *testing.B) { benchInterleaved(b, db) })
+		b.Run(fmt.Sprintf("articles=%d/agreement", n), func(b *testing.B) { benchAgreement(b, db) })
 		benchRecall(b, db, n)
 	}
 }
@@ -456,4 +460,73 @@ func BenchmarkImport(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/createSecs, "created/s")
 	b.ReportMetric(float64(n*b.N)/replaceSecs, "replaced/s")
+}
+
+// benchAgreement measures what the approximations of the PostgreSQL store cost in answers: the
+// vector side's HNSW index and its bounded depth (the in-memory store ranks every chunk
+// exactly). The same service searches the same articles on both stores; it reports how often
+// the top hit is the same, how much of the top 10 is, and on each store how often the top hit,
+// or one of the top 5, is the article the question was made from. One pass over the queries
+// whatever b.N is: this measures quality, not time.
+func benchAgreement(b *testing.B, db *benchDB) {
+	ctx := context.Background()
+	exact := knowledge.NewService(memory.New(), benchEmbedder(b), knowledge.DefaultSearchParams())
+	if err := exact.EnsureModel(ctx); err != nil {
+		b.Fatal(err)
+	}
+	rows := make([]knowledge.ImportRow, len(db.articles))
+	for i, a := range db.articles {
+		rows[i] = knowledge.ImportRow{Row: i + 1, Article: a}
+	}
+	if rep, err := exact.Import(ctx, rows); err != nil || len(rep.Failed) > 0 {
+		b.Fatalf("import into memory: %v %+v", err, rep.Failed)
+	}
+	var sameTop, overlap, pgHit1, memHit1, pgHit5, memHit5 float64
+	for _, q := range db.queries {
+		req := knowledge.SearchRequest{Query: q.text, TopK: 10}
+		got, err := db.svc.Search(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		want, err := exact.Search(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got.Candidates) == 0 || len(want.Candidates) == 0 {
+			b.Fatalf("no candidates for %q", q.text)
+		}
+		if got.Candidates[0].Article.ExternalID == want.Candidates[0].Article.ExternalID {
+			sameTop++
+		}
+		inWant := make(map[string]bool, len(want.Candidates))
+		for _, c := range want.Candidates {
+			inWant[c.Article.ExternalID] = true
+		}
+		for _, c := range got.Candidates {
+			if inWant[c.Article.ExternalID] {
+				overlap++
+			}
+		}
+		pgHit1 += hitAt(got.Candidates, q.about, 1)
+		memHit1 += hitAt(want.Candidates, q.about, 1)
+		pgHit5 += hitAt(got.Candidates, q.about, 5)
+		memHit5 += hitAt(want.Candidates, q.about, 5)
+	}
+	n := float64(len(db.queries))
+	b.ReportMetric(sameTop/n, "same-top1")
+	b.ReportMetric(overlap/(10*n), "top10-overlap")
+	b.ReportMetric(pgHit1/n, "hit@1")
+	b.ReportMetric(memHit1/n, "exact-hit@1")
+	b.ReportMetric(pgHit5/n, "hit@5")
+	b.ReportMetric(memHit5/n, "exact-hit@5")
+}
+
+// hitAt is 1 when the article of externalID is among the first k candidates.
+func hitAt(cands []knowledge.Candidate, externalID string, k int) float64 {
+	for _, c := range cands[:min(k, len(cands))] {
+		if c.Article.ExternalID == externalID {
+			return 1
+		}
+	}
+	return 0
 }

@@ -232,12 +232,12 @@ func (g *corpusGen) chinese(cat string) knowledge.Article {
 	return a
 }
 
-// query returns a question a user might ask about one of the first n articles: one of its
-// questions, sometimes with a context or a filler word added.
-func (g *corpusGen) query(articles []knowledge.Article) (string, string) {
+// query returns a question a user might ask about one of the articles (one of its questions,
+// sometimes with a context or a filler word added), its language and the article's external id.
+func (g *corpusGen) query(articles []knowledge.Article) (q, lang, externalID string) {
 	a := articles[g.r.IntN(len(articles))]
 	qs := append([]string{a.Question}, a.SimilarQuestions...)
-	q := g.pick(qs)
+	q = g.pick(qs)
 	switch g.r.IntN(3) {
 	case 0:
 		if a.Language == "zh" {
@@ -252,5 +252,5 @@ func (g *corpusGen) query(articles []knowledge.Article) (string, string) {
 			q = "Hi, " + strings.ToLower(q[:1]) + q[1:] + " Thanks"
 		}
 	}
-	return q, a.Language
+	return q, a.Language, a.ExternalID
 }

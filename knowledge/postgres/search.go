@@ -9,13 +9,6 @@ import (
 	"github.com/faqbot/faqbot/knowledge"
 )
 
-// vectorFanout: the vector side reads PerSide*vectorFanout nearest chunks and keeps each
-// article's best, so it ranks PerSide articles unless the nearest chunks crowd into fewer
-// articles (then it ranks fewer, best first, never out of order). Like hnsw.ef_search it bounds
-// how deep the approximate side looks; staying within ef_search (PerSide 40 reads 80 chunks of
-// the 100 one HNSW search yields) spares an iterative continuation.
-const vectorFanout = 2
-
 // maxSearchAttempts bounds how often a search starts again because a write committed while it
 // ran; the last attempt's result stands (it mixes two adjacent generations at worst).
 const maxSearchAttempts = 3

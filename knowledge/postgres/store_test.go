@@ -79,7 +79,7 @@ func syntheticQueries(corpus []storetest.Stored, n int) ([]knowledge.SearchQuery
 	out := make([]knowledge.SearchQuery, n)
 	texts := make([]string, n)
 	for i := range out {
-		text, lang := gen.query(articles)
+		text, lang, _ := gen.query(articles)
 		texts[i] = text
 		out[i] = knowledge.SearchQuery{
 			Terms: knowledge.Tokenize(text), Language: lang, Limit: 15, PerSide: 5 + i%3*10,
