@@ -90,11 +90,34 @@ type nearest struct {
 }
 
 // vectorResult is what the statements return: the best measured chunk of each article, the
-// articles the HNSW scan found with their language, and the generation of the knowledge base.
+// articles the HNSW scan found (each once) with their language, and the generation of the
+// knowledge base.
 type vectorResult struct {
 	gen  int64
 	best map[int64]nearest
-	near map[int64]string
+	near []nearArticle
+}
+
+type nearArticle struct {
+	id       int64
+	language string
+}
+
+// languageNames holds one string per language an article may carry (knowledge.Languages).
+var languageNames = func() map[string]string {
+	m := make(map[string]string, len(knowledge.Languages))
+	for l := range knowledge.Languages {
+		m[l] = l
+	}
+	return m
+}()
+
+// languageOf returns lang as a string, without allocating one per row.
+func languageOf(lang []byte) string {
+	if l, ok := languageNames[string(lang)]; ok {
+		return l
+	}
+	return string(lang)
 }
 
 func (r *vectorResult) measured(id int64, ordinal int32, dist float64) {
@@ -154,7 +177,7 @@ func startSearch(ctx context.Context, conn *pgx.Conn, q knowledge.SearchQuery) (
 // finish sends the distances of the lexical candidates' chunks (when there is a vector) and
 // reads both statements' results.
 func (p *searchPipe) finish(q knowledge.SearchQuery, lex []lexHit) (vectorResult, error) {
-	res := vectorResult{best: make(map[int64]nearest, 2*q.PerSide), near: make(map[int64]string, q.PerSide)}
+	res := vectorResult{best: make(map[int64]nearest, 2*q.PerSide), near: make([]nearArticle, 0, q.PerSide)}
 	measure := p.vector && len(lex) > 0 && !q.OmitLexicalOnlySimilarity
 	if measure {
 		ids := make([]int64, len(lex))
@@ -185,7 +208,9 @@ func (p *searchPipe) finish(q knowledge.SearchQuery, lex []lexHit) (vectorResult
 					return
 				}
 				id := int8At(v[1])
-				res.near[id] = string(v[4])
+				if _, seen := res.best[id]; !seen {
+					res.near = append(res.near, nearArticle{id: id, language: languageOf(v[4])})
+				}
 				res.measured(id, int4At(v[2]), float8At(v[3]))
 			})
 	})

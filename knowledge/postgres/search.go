@@ -76,7 +76,8 @@ func (s *Store) search(ctx context.Context, st *lexState, q knowledge.SearchQuer
 	hits := make([]knowledge.Hit, len(cands))
 	texts := make([]*content, len(cands))
 	var missing []int64
-	for i, c := range cands {
+	for i := range cands {
+		c := &cands[i]
 		h := &hits[i]
 		h.Article.ID = c.id
 		h.VectorRank, h.LexicalRank, h.Fused = c.vrank, c.lrank, c.fused
@@ -150,19 +151,20 @@ type fused struct {
 	id           int64
 	vrank, lrank int
 	fused        float64
+	language     string
 	shown        int32
 }
 
 // fuse ranks the vector side's articles, joins them with the lexical side's and orders them by
 // reciprocal rank fusion, as knowledge.SearchQuery specifies and the in-memory store computes.
-func fuse(q knowledge.SearchQuery, side vectorResult, lex []lexHit) []*fused {
+func fuse(q knowledge.SearchQuery, side vectorResult, lex []lexHit) []fused {
 	type ranked struct {
-		id   int64
+		nearArticle
 		dist float64
 	}
-	near := make([]ranked, 0, len(side.near))
-	for id := range side.near {
-		near = append(near, ranked{id, side.best[id].dist})
+	near := make([]ranked, len(side.near))
+	for i, n := range side.near {
+		near[i] = ranked{n, side.best[n.id].dist}
 	}
 	slices.SortFunc(near, func(a, b ranked) int {
 		if c := cmp.Compare(a.dist, b.dist); c != 0 {
@@ -171,23 +173,22 @@ func fuse(q knowledge.SearchQuery, side vectorResult, lex []lexHit) []*fused {
 		return cmp.Compare(a.id, b.id)
 	})
 	near = near[:min(len(near), q.PerSide)]
-	byID := make(map[int64]*fused, len(near)+len(lex))
-	lang := make(map[int64]string, len(near)+len(lex))
+	out := make([]fused, 0, len(near)+len(lex))
+	at := make(map[int64]int, len(near))
 	for i, n := range near {
-		byID[n.id] = &fused{id: n.id, vrank: i + 1}
-		lang[n.id] = side.near[n.id]
+		at[n.id] = len(out)
+		out = append(out, fused{id: n.id, vrank: i + 1, language: n.language})
 	}
 	for i, h := range lex {
-		f := byID[h.art.id]
-		if f == nil {
-			f = &fused{id: h.art.id}
-			byID[h.art.id] = f
+		k, ok := at[h.art.id]
+		if !ok {
+			k = len(out)
+			out = append(out, fused{id: h.art.id, language: h.art.language})
 		}
-		f.lrank = i + 1
-		lang[h.art.id] = h.art.language
+		out[k].lrank = i + 1
 	}
-	out := make([]*fused, 0, len(byID))
-	for _, f := range byID {
+	for i := range out {
+		f := &out[i]
 		// The in-memory store's order of additions, so that equal ranks give equal sums.
 		if f.vrank > 0 {
 			f.fused += q.VectorWeight / (q.RRFK + float64(f.vrank))
@@ -195,14 +196,16 @@ func fuse(q knowledge.SearchQuery, side vectorResult, lex []lexHit) []*fused {
 		if f.lrank > 0 {
 			f.fused += q.LexicalWeight / (q.RRFK + float64(f.lrank))
 		}
-		if q.Language != "" && lang[f.id] == q.Language {
+		if q.Language != "" && f.language == q.Language {
 			f.fused += q.LanguageBonus
 		}
-		out = append(out, f)
 	}
-	slices.SortFunc(out, func(a, b *fused) int {
-		if c := cmp.Compare(b.fused, a.fused); c != 0 {
-			return c
+	slices.SortFunc(out, func(a, b fused) int {
+		switch {
+		case a.fused > b.fused:
+			return -1
+		case a.fused < b.fused:
+			return 1
 		}
 		return cmp.Compare(a.id, b.id)
 	})
