@@ -56,8 +56,14 @@ func (h *conversationsHandler) events(c echo.Context) error {
 }
 
 // sendNews writes the messages after seq after and the state if it changed, and returns
-// what the client has now seen.
+// what the client has now seen. The state is read before the messages, so that a state change
+// never reaches the client ahead of a message written before it (the bot's last reply before
+// an agent takes over, say); a message written after it may come first.
 func (h *conversationsHandler) sendNews(ctx context.Context, stream *sseStream, conv bot.Conversation, after int64, state bot.State) (int64, bot.State, error) {
+	fresh, err := h.bot.Conversation(ctx, conv.ID, conv.OwnerID)
+	if err != nil {
+		return after, state, err
+	}
 	for {
 		msgs, err := h.bot.Transcript(ctx, conv.ID, conv.OwnerID, after, eventsBatch)
 		if err != nil {
@@ -72,10 +78,6 @@ func (h *conversationsHandler) sendNews(ctx context.Context, stream *sseStream, 
 		if len(msgs) < eventsBatch {
 			break
 		}
-	}
-	fresh, err := h.bot.Conversation(ctx, conv.ID, conv.OwnerID)
-	if err != nil {
-		return after, state, err
 	}
 	if fresh.State != state {
 		if err := stream.Event("state", "", stateEventOut{State: string(fresh.State)}); err != nil {
